@@ -1,0 +1,58 @@
+//! `tanmatsu check`: does a profile describe a terminal that meets the spec, and can tanmatsu build it?
+//!
+//! Every rule runs, so that one run lists every problem. Each rule module covers one part of the profile and
+//! names the spec item behind each finding; this module collects the findings and places them in the file.
+
+mod accounts;
+mod certificate;
+mod media;
+mod network;
+mod payload;
+mod report;
+mod software;
+mod terminal;
+
+pub use report::{ItemStatus, Report};
+
+use crate::diagnostic::Diagnostic;
+use crate::profile::LoadedProfile;
+
+/// What the rules need besides the profile.
+#[derive(Debug, Clone, Copy)]
+pub struct Context {
+    /// Seconds since the Unix epoch; certificates are judged against it.
+    pub now: i64,
+}
+
+impl Context {
+    pub fn now() -> Context {
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |elapsed| elapsed.as_secs() as i64);
+        Context { now }
+    }
+}
+
+/// Runs every rule over `profile`.
+pub fn check(profile: &LoadedProfile, context: Context) -> Report {
+    let mut findings = Vec::new();
+    terminal::check(profile, &mut findings);
+    accounts::check(profile, &mut findings);
+    network::check(profile, &mut findings);
+    software::check(profile, &mut findings);
+    certificate::check(profile, context, &mut findings);
+    media::check(profile, &mut findings);
+    for finding in &mut findings {
+        place(profile, finding);
+    }
+    Report::new(profile.path.clone(), findings)
+}
+
+/// Points a finding at the line of its field.
+fn place(profile: &LoadedProfile, finding: &mut Diagnostic) {
+    if finding.location.is_none()
+        && let Some(field) = &finding.field
+    {
+        finding.location = profile.locate(field);
+    }
+}

@@ -1,0 +1,90 @@
+//! Payload files named by the profile: present, and what their names claim.
+
+use crate::diagnostic::Diagnostic;
+use crate::payload::{PayloadKind, inspect};
+use crate::profile::LoadedProfile;
+use std::path::Path;
+
+/// Checks the file at `path` (as written in the profile's `field`) and reports against `item`.
+pub fn check_file(
+    loaded: &LoadedProfile,
+    path: &Path,
+    field: &str,
+    allowed: &[PayloadKind],
+    item: &'static str,
+    findings: &mut Vec<Diagnostic>,
+) {
+    let resolved = loaded.resolve(path);
+    let kind = PayloadKind::from_extension(path);
+    let finding = match kind {
+        Some(kind) if allowed.contains(&kind) => match inspect(&resolved) {
+            Ok(inspection) if inspection.placeholder => Some(Diagnostic::warning(format!(
+                "`{}` is an example placeholder, not real software: media built from this profile are not for a real terminal",
+                path.display()
+            ))),
+            Ok(_) => None,
+            Err(problem) => Some(Diagnostic::error(problem)),
+        },
+        _ => {
+            let expected: Vec<&str> = allowed
+                .iter()
+                .flat_map(|kind| kind.extensions())
+                .copied()
+                .collect();
+            Some(Diagnostic::error(format!(
+                "`{}` must be a {} file",
+                path.display(),
+                expected.join(" or ")
+            )))
+        }
+    };
+    if let Some(finding) = finding {
+        findings.push(finding.item(item).field(field));
+    }
+}
+
+/// Checks a folder of Windows update packages (`.msu`, `.cab`).
+pub fn check_update_folder(
+    loaded: &LoadedProfile,
+    folder: &Path,
+    field: &str,
+    findings: &mut Vec<Diagnostic>,
+) {
+    let resolved = loaded.resolve(folder);
+    let entries = match std::fs::read_dir(&resolved) {
+        Ok(entries) => entries,
+        Err(err) => {
+            findings.push(
+                Diagnostic::error(format!(
+                    "cannot read the update folder `{}`: {err}",
+                    folder.display()
+                ))
+                .item("SEC-6")
+                .field(field),
+            );
+            return;
+        }
+    };
+    let mut names: Vec<_> = entries
+        .filter_map(Result::ok)
+        .map(|entry| entry.file_name())
+        .collect();
+    names.sort();
+    if names.is_empty() {
+        findings.push(
+            Diagnostic::warning(format!("the update folder `{}` is empty", folder.display()))
+                .item("SEC-6")
+                .field(field),
+        );
+    }
+    for name in names {
+        check_file(
+            loaded,
+            &folder.join(name),
+            field,
+            &[PayloadKind::Cabinet],
+            "SEC-6",
+            findings,
+        );
+    }
+}

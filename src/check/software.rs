@@ -1,0 +1,171 @@
+//! The software set (SW-0..SW-6), Defender (SEC-1, SW-3) and offline updates (SEC-6, UPD-0).
+
+use super::payload::{check_file, check_update_folder};
+use crate::diagnostic::Diagnostic;
+use crate::payload::PayloadKind;
+use crate::profile::{ArchiverProduct, CustomSoftware, LoadedProfile};
+
+const INSTALLERS: &[PayloadKind] = &[PayloadKind::Executable, PayloadKind::Installer];
+
+/// Browsers that Japanese offices are known to install; the spec allows Edge alone (SW-2).
+const OTHER_BROWSERS: &[&str] = &[
+    "chrome",
+    "chromium",
+    "firefox",
+    "opera",
+    "brave",
+    "vivaldi",
+    "iexplore",
+    "internet explorer",
+    "sleipnir",
+    "lunascape",
+    "waterfox",
+    "yandex",
+    "safari",
+];
+
+pub fn check(loaded: &LoadedProfile, findings: &mut Vec<Diagnostic>) {
+    let software = &loaded.profile.software;
+    check_file(
+        loaded,
+        &software.acrobat_reader.installer,
+        "software.acrobat_reader.installer",
+        INSTALLERS,
+        "SW-5",
+        findings,
+    );
+    check_archiver(loaded, findings);
+    if let Some(editor) = &software.csv_editor {
+        check_custom(loaded, editor, "software.csv_editor", "SW-6", findings);
+    }
+    for (i, extra) in software.extra.iter().enumerate() {
+        let field = format!("software.extra[{i}]");
+        check_custom(loaded, extra, &field, "SW-0", findings);
+        if extra.purpose.as_deref().is_none_or(|p| p.trim().is_empty()) {
+            findings.push(
+                Diagnostic::error(format!("`{}` does not say why the terminal needs it", extra.name))
+                    .item("SW-0")
+                    .field(field)
+                    .help("add `purpose = \"…\"`: only software the work or its security needs may be installed"),
+            );
+        }
+    }
+    check_defender(loaded, findings);
+    check_updates(loaded, findings);
+}
+
+fn check_archiver(loaded: &LoadedProfile, findings: &mut Vec<Diagnostic>) {
+    let archiver = &loaded.profile.software.archiver;
+    check_file(
+        loaded,
+        &archiver.installer,
+        "software.archiver.installer",
+        INSTALLERS,
+        "SW-4",
+        findings,
+    );
+    if archiver.encrypted_zip == Some(false) {
+        findings.push(
+            Diagnostic::error("the archiver must make and open password-protected ZIP files")
+                .item("SW-4")
+                .field("software.archiver.encrypted_zip"),
+        );
+    }
+    if archiver.product != ArchiverProduct::Other {
+        return;
+    }
+    if archiver.name.as_deref().is_none_or(|n| n.trim().is_empty()) {
+        findings.push(
+            Diagnostic::error("an archiver of `product = \"other\"` needs its `name`")
+                .item("SW-4")
+                .field("software.archiver"),
+        );
+    }
+    if archiver.arguments.is_none() {
+        findings.push(
+            Diagnostic::error("tanmatsu does not know how to install this archiver silently")
+                .item("SW-4")
+                .field("software.archiver")
+                .help("give its silent-install switches as `arguments = [\"/S\"]`"),
+        );
+    }
+    if archiver.encrypted_zip.is_none() {
+        findings.push(
+            Diagnostic::error(
+                "say that this archiver makes and opens password-protected ZIP files",
+            )
+            .item("SW-4")
+            .field("software.archiver")
+            .help("once confirmed, add `encrypted_zip = true`"),
+        );
+    }
+}
+
+fn check_custom(
+    loaded: &LoadedProfile,
+    software: &CustomSoftware,
+    field: &str,
+    item: &'static str,
+    findings: &mut Vec<Diagnostic>,
+) {
+    check_file(
+        loaded,
+        &software.installer,
+        &format!("{field}.installer"),
+        INSTALLERS,
+        item,
+        findings,
+    );
+    let haystack = format!("{} {}", software.name, software.installer.display()).to_lowercase();
+    if let Some(browser) = OTHER_BROWSERS.iter().find(|b| haystack.contains(*b)) {
+        findings.push(
+            Diagnostic::error(format!(
+                "`{}` looks like a browser ({browser}): Microsoft Edge must be the only one",
+                software.name
+            ))
+            .item("SW-2")
+            .field(field),
+        );
+    }
+}
+
+fn check_defender(loaded: &LoadedProfile, findings: &mut Vec<Diagnostic>) {
+    let defender = &loaded.profile.defender;
+    if defender.realtime_protection == Some(false) {
+        findings.push(
+            Diagnostic::error("real-time protection cannot be turned off")
+                .item("SEC-1")
+                .field("defender.realtime_protection")
+                .help("remove `realtime_protection`; tanmatsu turns it on"),
+        );
+    }
+    if !(1..=90).contains(&defender.definitions_max_age_days) {
+        findings.push(
+            Diagnostic::error("`definitions_max_age_days` must be between 1 and 90")
+                .item("SEC-1")
+                .field("defender.definitions_max_age_days"),
+        );
+    }
+}
+
+fn check_updates(loaded: &LoadedProfile, findings: &mut Vec<Diagnostic>) {
+    let updates = &loaded.profile.updates;
+    match &updates.defender_definitions {
+        Some(path) => check_file(loaded, path, "updates.defender_definitions", &[PayloadKind::Executable], "SEC-1", findings),
+        None => findings.push(
+            Diagnostic::warning("no Defender definitions: the terminal starts with those of the Windows media, months old")
+                .item("SEC-1")
+                .field("updates")
+                .help("add `defender_definitions = \"payload/mpam-fe.exe\"`, fetched and scanned on another PC"),
+        ),
+    }
+    match &updates.windows {
+        Some(folder) => check_update_folder(loaded, folder, "updates.windows", findings),
+        None => findings.push(
+            Diagnostic::warning("no Windows updates: the terminal starts with the patches of the Windows media only")
+                .item("SEC-6")
+                .field("updates")
+                .help("add `windows = \"payload/updates\"`, a folder of .msu files fetched and scanned on another PC"),
+        ),
+    }
+}

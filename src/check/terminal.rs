@@ -1,0 +1,158 @@
+//! The machine's identity: computer name, Windows edition (SW-1), template set and organisation.
+
+use crate::diagnostic::Diagnostic;
+use crate::profile::LoadedProfile;
+
+/// Template sets this build ships. Organisation sets arrive with the template machinery.
+const BUILTIN_TEMPLATE_SETS: &[(&str, u32)] = &[("builtin", 1)];
+
+pub fn check(loaded: &LoadedProfile, findings: &mut Vec<Diagnostic>) {
+    let profile = &loaded.profile;
+    if let Err(problem) = check_hostname(&profile.terminal.hostname) {
+        findings.push(Diagnostic::error(problem).field("terminal.hostname").help(
+            "use at most 15 letters, digits and hyphens, not all digits, such as `CHUKAN-T01`",
+        ));
+    }
+
+    let edition = profile.terminal.windows;
+    if !edition.is_pro() {
+        findings.push(
+            Diagnostic::error(format!(
+                "{} is not allowed: the terminal runs Windows 10 Pro or Windows 11 Pro",
+                edition.display_name()
+            ))
+            .item("SW-1")
+            .field("terminal.windows")
+            .help("use `11-pro` (recommended for new terminals) or `10-pro`"),
+        );
+    }
+    if let Some(problem) = image_problem(&profile.terminal.image) {
+        findings.push(Diagnostic::error(problem).item("SW-1").field("terminal.image").help(
+            "name the Pro image in the Windows media's install.wim, such as `Windows 11 Pro`",
+        ));
+    }
+
+    if let Some(key) = &profile.terminal.product_key
+        && !is_product_key(key)
+    {
+        findings.push(
+            Diagnostic::error("the product key is not of the form XXXXX-XXXXX-XXXXX-XXXXX-XXXXX")
+                .field("terminal.product_key"),
+        );
+    }
+
+    if profile.organization.name.trim().is_empty() {
+        findings
+            .push(Diagnostic::error("the organisation's name is empty").field("organization.name"));
+    }
+
+    let template = &profile.template;
+    if !BUILTIN_TEMPLATE_SETS.contains(&(template.name.as_str(), template.version)) {
+        let available: Vec<String> = BUILTIN_TEMPLATE_SETS
+            .iter()
+            .map(|(n, v)| format!("`{n}@{v}`"))
+            .collect();
+        findings.push(
+            Diagnostic::error(format!("there is no template set `{template}`"))
+                .field("template")
+                .help(format!("available: {}", available.join(", "))),
+        );
+    }
+}
+
+/// A Windows computer name is a NetBIOS name: at most 15 characters. Letters, digits and hyphens are the subset
+/// that is also a valid DNS label, and a name of digits only is rejected by Windows.
+fn check_hostname(name: &str) -> Result<(), String> {
+    if name.is_empty() {
+        return Err("the computer name is empty".into());
+    }
+    if name.chars().count() > 15 {
+        return Err(format!(
+            "the computer name `{name}` has {} characters; Windows allows at most 15",
+            name.chars().count()
+        ));
+    }
+    if let Some(bad) = name
+        .chars()
+        .find(|c| !(c.is_ascii_alphanumeric() || *c == '-'))
+    {
+        return Err(format!(
+            "the computer name `{name}` contains `{bad}`; only letters, digits and `-` are allowed"
+        ));
+    }
+    if name.starts_with('-') || name.ends_with('-') {
+        return Err(format!(
+            "the computer name `{name}` must not begin or end with `-`"
+        ));
+    }
+    if name.chars().all(|c| c.is_ascii_digit()) {
+        return Err(format!(
+            "the computer name `{name}` is all digits, which Windows does not allow"
+        ));
+    }
+    Ok(())
+}
+
+fn image_problem(image: &str) -> Option<String> {
+    let words: Vec<String> = image
+        .split_whitespace()
+        .map(str::to_ascii_lowercase)
+        .collect();
+    let has = |word: &str| words.iter().any(|w| w == word);
+    if ["home", "education", "enterprise", "core"]
+        .iter()
+        .any(|w| has(w))
+        || !has("pro")
+    {
+        Some(format!(
+            "the image `{image}` is not a Pro edition of Windows"
+        ))
+    } else {
+        None
+    }
+}
+
+fn is_product_key(key: &str) -> bool {
+    let groups: Vec<&str> = key.split('-').collect();
+    groups.len() == 5
+        && groups
+            .iter()
+            .all(|g| g.len() == 5 && g.chars().all(|c| c.is_ascii_alphanumeric()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hostnames() {
+        assert!(check_hostname("CHUKAN-T01").is_ok());
+        assert!(check_hostname("ABCDEFGHIJKLMNO").is_ok());
+        assert!(
+            check_hostname("ABCDEFGHIJKLMNOP")
+                .unwrap_err()
+                .contains("16 characters")
+        );
+        assert!(check_hostname("12345").unwrap_err().contains("all digits"));
+        assert!(check_hostname("T_01").unwrap_err().contains("`_`"));
+        assert!(check_hostname("端末01").is_err());
+        assert!(check_hostname("-T01").is_err());
+        assert!(check_hostname("").is_err());
+    }
+
+    #[test]
+    fn images() {
+        assert_eq!(image_problem("Windows 11 Pro"), None);
+        assert_eq!(image_problem("Windows 10 Pro N"), None);
+        assert!(image_problem("Windows 11 Home").is_some());
+        assert!(image_problem("Windows 11 Pro Education").is_some());
+        assert!(image_problem("Windows 11 Professional").is_some());
+    }
+
+    #[test]
+    fn product_keys() {
+        assert!(is_product_key("VK7JG-NPHTM-C97JM-9MPGT-3V66T"));
+        assert!(!is_product_key("VK7JG-NPHTM-C97JM-9MPGT"));
+        assert!(!is_product_key("VK7JG-NPHTM-C97JM-9MPGT-3V66"));
+    }
+}

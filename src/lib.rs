@@ -1,0 +1,15 @@
+//! tanmatsu (端末) turns one terminal profile into provisioning media for the integrated dedicated terminal
+//! (統合専用端末) of Japan's My Number intermediate server, and checks both against the terminal spec.
+
+pub mod certificate;
+pub mod check;
+pub mod cli;
+pub mod diagnostic;
+pub mod fsutil;
+pub mod init;
+pub mod net;
+pub mod payload;
+pub mod profile;
+pub mod secrets;
+pub mod spec;
+pub mod suggest;

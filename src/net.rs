@@ -1,0 +1,88 @@
+//! Addresses as Windows Firewall takes them: a single IP address or a network in CIDR notation.
+
+use std::fmt;
+use std::net::IpAddr;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Network {
+    pub address: IpAddr,
+    pub prefix: u8,
+}
+
+impl Network {
+    pub fn parse(text: &str) -> Result<Network, String> {
+        let (address, prefix) = text
+            .split_once('/')
+            .map_or((text, None), |(a, p)| (a, Some(p)));
+        let address: IpAddr = address.parse().map_err(|_| {
+            format!("`{text}` is not an IP address or a network such as `10.1.2.0/24`")
+        })?;
+        let max = if address.is_ipv4() { 32 } else { 128 };
+        let prefix = match prefix {
+            None => max,
+            Some(p) => p
+                .parse()
+                .ok()
+                .filter(|p| *p <= max)
+                .ok_or_else(|| format!("`{text}` has a prefix length outside 0..={max}"))?,
+        };
+        Ok(Network { address, prefix })
+    }
+
+    /// Whether this reaches far beyond any one site: such a range would open the terminal to the internet.
+    pub fn is_too_broad(&self) -> bool {
+        match self.address {
+            IpAddr::V4(_) => self.prefix < 8,
+            IpAddr::V6(_) => self.prefix < 32,
+        }
+    }
+}
+
+impl fmt::Display for Network {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let max = if self.address.is_ipv4() { 32 } else { 128 };
+        if self.prefix == max {
+            write!(f, "{}", self.address)
+        } else {
+            write!(f, "{}/{}", self.address, self.prefix)
+        }
+    }
+}
+
+/// A DNS host name (for NTP servers, which w32tm resolves by name).
+pub fn is_host_name(text: &str) -> bool {
+    !text.is_empty()
+        && text.len() <= 253
+        && text.split('.').all(|label| {
+            !label.is_empty()
+                && label.len() <= 63
+                && label.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+                && !label.starts_with('-')
+                && !label.ends_with('-')
+        })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_addresses_and_networks() {
+        assert_eq!(Network::parse("10.1.2.3").unwrap().to_string(), "10.1.2.3");
+        assert_eq!(Network::parse("10.1.2.0/24").unwrap().prefix, 24);
+        assert_eq!(Network::parse("fd00::/8").unwrap().prefix, 8);
+        assert!(Network::parse("10.1.2.0/33").is_err());
+        assert!(Network::parse("chukan.example.lg.jp").is_err());
+        assert!(Network::parse("0.0.0.0/0").unwrap().is_too_broad());
+        assert!(!Network::parse("10.0.0.0/8").unwrap().is_too_broad());
+    }
+
+    #[test]
+    fn host_names() {
+        assert!(is_host_name("ntp.example.lg.jp"));
+        assert!(is_host_name("10.1.2.10"));
+        assert!(!is_host_name("ntp..example"));
+        assert!(!is_host_name("-ntp.example"));
+        assert!(!is_host_name("ntp server"));
+    }
+}

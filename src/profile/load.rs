@@ -1,0 +1,151 @@
+//! Reading a profile file: syntax, schema version and shape, each failure pointing at its line.
+
+use super::{Profile, SCHEMA_VERSION, locate};
+use crate::diagnostic::{Diagnostic, Location};
+use crate::suggest::did_you_mean;
+use serde::Deserialize;
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+/// A profile that was read and parsed, with its text kept for pointing at lines.
+#[derive(Debug, Clone)]
+pub struct LoadedProfile {
+    pub path: PathBuf,
+    pub text: String,
+    pub profile: Profile,
+}
+
+/// The profile cannot be read or does not have the profile's shape.
+#[derive(Debug, Clone)]
+pub struct LoadError {
+    pub diagnostic: Box<Diagnostic>,
+}
+
+impl fmt::Display for LoadError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.diagnostic.fmt(f)
+    }
+}
+
+impl std::error::Error for LoadError {}
+
+impl From<Diagnostic> for LoadError {
+    fn from(diagnostic: Diagnostic) -> Self {
+        LoadError {
+            diagnostic: Box::new(diagnostic),
+        }
+    }
+}
+
+impl LoadedProfile {
+    pub fn load(path: &Path) -> Result<LoadedProfile, LoadError> {
+        let bytes = std::fs::read(path).map_err(|err| {
+            Diagnostic::error(format!(
+                "cannot read the profile `{}`: {err}",
+                path.display()
+            ))
+        })?;
+        let text = String::from_utf8(bytes).map_err(|err| {
+            let valid = String::from_utf8_lossy(&err.as_bytes()[..err.utf8_error().valid_up_to()])
+                .into_owned();
+            Diagnostic::error("the profile is not UTF-8 text")
+                .at(Location::at_offset(path, &valid, valid.len()))
+                .help("save the file as UTF-8 (without a BOM is best)")
+        })?;
+        Self::parse(path, text)
+    }
+
+    /// Parses `text` as the profile at `path` (the path places relative files and names the file in errors).
+    pub fn parse(path: &Path, text: String) -> Result<LoadedProfile, LoadError> {
+        check_schema_version(path, &text)?;
+        let profile =
+            toml::from_str::<Profile>(&text).map_err(|err| toml_error(path, &text, &err))?;
+        Ok(LoadedProfile {
+            path: path.to_path_buf(),
+            text,
+            profile,
+        })
+    }
+
+    /// The folder that relative paths in the profile start from.
+    pub fn base_dir(&self) -> &Path {
+        match self.path.parent() {
+            Some(parent) if !parent.as_os_str().is_empty() => parent,
+            _ => Path::new("."),
+        }
+    }
+
+    /// A path from the profile, made relative to the profile's folder.
+    pub fn resolve(&self, path: &Path) -> PathBuf {
+        self.base_dir().join(path)
+    }
+
+    /// Where `field` (a dotted path such as `terminal.hostname`) stands in the file.
+    pub fn locate(&self, field: &str) -> Option<Location> {
+        locate(&self.text, field)
+            .map(|span| Location::at_offset(&self.path, &self.text, span.start))
+    }
+}
+
+/// Reads `schema` first, so that a profile written for another version gets that explanation instead of a list of
+/// unknown keys.
+fn check_schema_version(path: &Path, text: &str) -> Result<(), LoadError> {
+    #[derive(Deserialize)]
+    struct Probe {
+        schema: Option<toml::Spanned<toml::Value>>,
+    }
+    let probe: Probe = toml::from_str(text).map_err(|err| toml_error(path, text, &err))?;
+    let Some(schema) = probe.schema else {
+        return Err(Diagnostic::error("the profile has no `schema` key")
+            .help(format!("add `schema = {SCHEMA_VERSION}` as the first line"))
+            .into());
+    };
+    let at = Location::at_offset(path, text, schema.span().start);
+    match schema.get_ref().as_integer() {
+        Some(version) if version == i64::from(SCHEMA_VERSION) => Ok(()),
+        Some(version) if version > i64::from(SCHEMA_VERSION) => Err(Diagnostic::error(format!(
+            "this profile is written for schema {version}, but this tanmatsu reads schema {SCHEMA_VERSION}"
+        ))
+        .at(at)
+        .help("use a newer tanmatsu for this profile")
+        .into()),
+        _ => Err(Diagnostic::error(format!("`schema` must be {SCHEMA_VERSION}"))
+            .at(at)
+            .into()),
+    }
+}
+
+fn toml_error(path: &Path, text: &str, err: &toml::de::Error) -> LoadError {
+    let message = err.message().trim_end().to_string();
+    let mut diagnostic = Diagnostic::error(message.clone());
+    if let Some(span) = err.span() {
+        diagnostic = diagnostic.at(Location::at_offset(path, text, span.start));
+    }
+    if let Some(help) = suggestion_for(&message) {
+        diagnostic = diagnostic.help(help);
+    }
+    diagnostic.into()
+}
+
+/// serde reports an unknown key or word as "unknown field `x`, expected one of `a`, `b`" (or "unknown variant");
+/// the nearest expected word is the likely intent.
+fn suggestion_for(message: &str) -> Option<String> {
+    let rest = message
+        .strip_prefix("unknown field ")
+        .or_else(|| message.strip_prefix("unknown variant "))?;
+    let mut quoted = rest.split('`').skip(1).step_by(2);
+    let unknown = quoted.next()?;
+    let expected: Vec<&str> = quoted.collect();
+    match did_you_mean(unknown, expected.iter().copied()) {
+        Some(nearest) => Some(format!("did you mean `{nearest}`?")),
+        None if !expected.is_empty() => Some(format!(
+            "expected one of {}",
+            expected
+                .iter()
+                .map(|e| format!("`{e}`"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        )),
+        None => None,
+    }
+}
