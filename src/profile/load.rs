@@ -1,5 +1,6 @@
 //! Reading a profile file: syntax, schema version and shape, each failure pointing at its line.
 
+use super::password::PLAIN_TEXT_REFUSED;
 use super::{Profile, SCHEMA_VERSION, locate};
 use crate::diagnostic::{Diagnostic, Location};
 use crate::suggest::did_you_mean;
@@ -119,7 +120,11 @@ fn toml_error(path: &Path, text: &str, err: &toml::de::Error) -> LoadError {
     let message = err.message().trim_end().to_string();
     let mut diagnostic = Diagnostic::error(message.clone());
     if let Some(span) = err.span() {
-        diagnostic = diagnostic.at(Location::at_offset(path, text, span.start));
+        let mut location = Location::at_offset(path, text, span.start);
+        if message.starts_with(PLAIN_TEXT_REFUSED) {
+            location.line_text.clear();
+        }
+        diagnostic = diagnostic.at(location);
     }
     if let Some(help) = suggestion_for(&message) {
         diagnostic = diagnostic.help(help);

@@ -15,6 +15,10 @@ pub enum PasswordSource {
     File(PathBuf),
 }
 
+/// The start of the error for a password written into the profile; the loader shows no snippet for it, so that
+/// the password is not copied into a terminal's scroll-back or a log.
+pub(crate) const PLAIN_TEXT_REFUSED: &str = "a password must not be written in the profile";
+
 const FORMS: &str = "{ generate = true }, { env = \"VARIABLE\" } or { file = \"path\" }";
 
 #[derive(Deserialize)]
@@ -42,7 +46,7 @@ impl<'de> Visitor<'de> for SourceVisitor {
 
     fn visit_str<E: de::Error>(self, _: &str) -> Result<PasswordSource, E> {
         Err(E::custom(format!(
-            "a password must not be written in the profile; name where it comes from instead: {FORMS}"
+            "{PLAIN_TEXT_REFUSED}; name where it comes from instead: {FORMS}"
         )))
     }
 

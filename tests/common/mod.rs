@@ -1,0 +1,79 @@
+//! Shared by the integration tests: a scratch copy of an example profile with everything it names.
+
+#![allow(dead_code)] // each test binary uses its own part of this module
+
+use assert_cmd::Command;
+use std::path::{Path, PathBuf};
+
+pub const EXAMPLES: &[&str] = &["kenpo-kumiai", "fukushi-jimusho"];
+
+pub fn repo() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// A temporary copy of `examples/`, so a test can change a profile or break a file without touching the repo.
+pub struct Scratch {
+    pub dir: tempfile::TempDir,
+}
+
+impl Scratch {
+    pub fn new() -> Scratch {
+        let dir = tempfile::tempdir().expect("temporary folder");
+        copy_tree(&repo().join("examples"), dir.path());
+        Scratch { dir }
+    }
+
+    pub fn path(&self, relative: &str) -> PathBuf {
+        self.dir.path().join(relative)
+    }
+
+    /// The example profile `name`, with `from` replaced by `to` (which must occur).
+    pub fn edited_profile(&self, name: &str, from: &str, to: &str) -> PathBuf {
+        let path = self.path(&format!("{name}.toml"));
+        let text = std::fs::read_to_string(&path).unwrap();
+        assert!(text.contains(from), "`{from}` is not in {name}.toml");
+        std::fs::write(&path, text.replacen(from, to, 1)).unwrap();
+        path
+    }
+}
+
+fn copy_tree(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let target = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            copy_tree(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), &target).unwrap();
+        }
+    }
+}
+
+pub fn tanmatsu() -> Command {
+    let mut command = Command::cargo_bin("tanmatsu").unwrap();
+    command
+        .env_remove("LANG")
+        .env_remove("LC_ALL")
+        .env_remove("LC_MESSAGES");
+    command
+}
+
+/// Runs `tanmatsu check` and returns (exit code, stdout, stderr).
+pub fn check(profile: &Path, extra: &[&str]) -> (i32, String, String) {
+    let output = tanmatsu()
+        .arg("check")
+        .arg(profile)
+        .args(extra)
+        .output()
+        .unwrap();
+    let code = output
+        .status
+        .code()
+        .expect("exited, not killed by a signal (a panic aborts with 101)");
+    (
+        code,
+        String::from_utf8(output.stdout).unwrap(),
+        String::from_utf8(output.stderr).unwrap(),
+    )
+}
