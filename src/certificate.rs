@@ -17,15 +17,12 @@ pub struct Certificate {
 
 impl Certificate {
     pub fn from_der(der: Vec<u8>) -> Result<Certificate, String> {
-        X509Certificate::from_der(&der)
-            .map_err(|err| format!("not an X.509 certificate ({err})"))?;
+        X509Certificate::from_der(&der).map_err(|err| format!("not an X.509 certificate ({err})"))?;
         Ok(Certificate { der })
     }
 
     pub fn parsed(&self) -> X509Certificate<'_> {
-        X509Certificate::from_der(&self.der)
-            .expect("checked when constructed")
-            .1
+        X509Certificate::from_der(&self.der).expect("checked when constructed").1
     }
 
     pub fn der(&self) -> &[u8] {
@@ -35,8 +32,7 @@ impl Certificate {
     /// Whether `issuer` signed this certificate.
     pub fn is_signed_by(&self, issuer: &Certificate) -> bool {
         let (this, issuer) = (self.parsed(), issuer.parsed());
-        this.issuer().as_raw() == issuer.subject().as_raw()
-            && this.verify_signature(Some(issuer.public_key())).is_ok()
+        this.issuer().as_raw() == issuer.subject().as_raw() && this.verify_signature(Some(issuer.public_key())).is_ok()
     }
 
     pub fn is_example(&self) -> bool {
@@ -66,32 +62,19 @@ pub enum Pkcs12Error {
 /// Opens a PKCS#12 file. The leaf is the certificate that belongs to the private key (by local key ID).
 pub fn open_pkcs12(path: &Path, password: &str) -> Result<DeviceIdentity, Pkcs12Error> {
     let shown = path.display().to_string();
-    let data = std::fs::read(path).map_err(|err| Pkcs12Error::Unreadable {
-        path: shown.clone(),
-        reason: err.to_string(),
-    })?;
+    let data =
+        std::fs::read(path).map_err(|err| Pkcs12Error::Unreadable { path: shown.clone(), reason: err.to_string() })?;
     let archive = Pkcs12Archive::from_pkcs12(&data, password).map_err(|err| match err {
-        p12_keystore::error::Error::MacError(_) => Pkcs12Error::WrongPassword {
-            path: shown.clone(),
-        },
-        other => Pkcs12Error::Malformed {
-            path: shown.clone(),
-            reason: other.to_string(),
-        },
+        p12_keystore::error::Error::MacError(_) => Pkcs12Error::WrongPassword { path: shown.clone() },
+        other => Pkcs12Error::Malformed { path: shown.clone(), reason: other.to_string() },
     })?;
-    let key = archive.keys.first().ok_or_else(|| Pkcs12Error::NoKey {
-        path: shown.clone(),
-    })?;
+    let key = archive.keys.first().ok_or_else(|| Pkcs12Error::NoKey { path: shown.clone() })?;
     let key_id = key.local_key_id.as_ref().map(|id| id.0.as_slice());
     let mut certificates = Vec::new();
     let mut leaf = None;
     for bag in &archive.certs {
-        let certificate = Certificate::from_der(bag.cert.as_der().to_vec()).map_err(|reason| {
-            Pkcs12Error::Malformed {
-                path: shown.clone(),
-                reason,
-            }
-        })?;
+        let certificate = Certificate::from_der(bag.cert.as_der().to_vec())
+            .map_err(|reason| Pkcs12Error::Malformed { path: shown.clone(), reason })?;
         if leaf.is_none() && key_id.is_some() && bag.local_key_id.as_deref() == key_id {
             leaf = Some(certificate);
         } else {
@@ -102,23 +85,17 @@ pub fn open_pkcs12(path: &Path, password: &str) -> Result<DeviceIdentity, Pkcs12
     let leaf = match leaf {
         Some(leaf) => leaf,
         None => {
-            let position = certificates
-                .iter()
-                .position(|c| !c.parsed().is_ca())
-                .ok_or(Pkcs12Error::NoKey { path: shown })?;
+            let position =
+                certificates.iter().position(|c| !c.parsed().is_ca()).ok_or(Pkcs12Error::NoKey { path: shown })?;
             certificates.remove(position)
         }
     };
-    Ok(DeviceIdentity {
-        leaf,
-        others: certificates,
-    })
+    Ok(DeviceIdentity { leaf, others: certificates })
 }
 
 /// Reads an authority's certificate, DER or PEM.
 pub fn read_certificate(path: &Path) -> Result<Certificate, String> {
-    let data =
-        std::fs::read(path).map_err(|err| format!("cannot read `{}`: {err}", path.display()))?;
+    let data = std::fs::read(path).map_err(|err| format!("cannot read `{}`: {err}", path.display()))?;
     let der = if data.starts_with(b"-----BEGIN") {
         let pem = Pem::iter_from_buffer(&data)
             .next()
@@ -132,25 +109,14 @@ pub fn read_certificate(path: &Path) -> Result<Certificate, String> {
 }
 
 /// Whether `leaf` chains to one of `authorities`, through intermediates from `intermediates` where needed.
-pub fn chains_to(
-    leaf: &Certificate,
-    intermediates: &[Certificate],
-    authorities: &[Certificate],
-) -> bool {
+pub fn chains_to(leaf: &Certificate, intermediates: &[Certificate], authorities: &[Certificate]) -> bool {
     const MAX_DEPTH: usize = 8;
     let mut current = leaf;
     for _ in 0..MAX_DEPTH {
-        if authorities
-            .iter()
-            .any(|authority| current.is_signed_by(authority))
-        {
+        if authorities.iter().any(|authority| current.is_signed_by(authority)) {
             return true;
         }
-        match intermediates
-            .iter()
-            .chain(authorities)
-            .find(|c| current.is_signed_by(c))
-        {
+        match intermediates.iter().chain(authorities).find(|c| current.is_signed_by(c)) {
             Some(next) if !std::ptr::eq(next, current) => current = next,
             _ => return false,
         }

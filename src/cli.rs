@@ -84,19 +84,12 @@ fn run_check(path: &Path, json: bool) -> i32 {
     } else {
         print!("{}", report.render());
     }
-    if report.is_compliant() {
-        EXIT_OK
-    } else {
-        EXIT_VIOLATION
-    }
+    if report.is_compliant() { EXIT_OK } else { EXIT_VIOLATION }
 }
 
 fn run_init(path: &Path, kind: Kind, force: bool) -> i32 {
     if path.exists() && !force {
-        eprintln!(
-            "error: `{}` already exists; pass --force to replace it",
-            path.display()
-        );
+        eprintln!("error: `{}` already exists; pass --force to replace it", path.display());
         return EXIT_VIOLATION;
     }
     let kind = match kind {
@@ -105,11 +98,7 @@ fn run_init(path: &Path, kind: Kind, force: bool) -> i32 {
     };
     match write_atomically(path, starting_profile(kind).as_bytes(), None) {
         Ok(()) => {
-            eprintln!(
-                "wrote {}; edit it, then run `tanmatsu check {}`",
-                path.display(),
-                path.display()
-            );
+            eprintln!("wrote {}; edit it, then run `tanmatsu check {}`", path.display(), path.display());
             EXIT_OK
         }
         Err(err) => {

@@ -32,9 +32,7 @@ impl Location {
             file: file.to_path_buf(),
             line: text[..offset].matches('\n').count() + 1,
             column: text[line_start..offset].chars().count() + 1,
-            line_text: text[line_start..line_end]
-                .trim_end_matches('\r')
-                .to_string(),
+            line_text: text[line_start..line_end].trim_end_matches('\r').to_string(),
         }
     }
 }
@@ -71,10 +69,7 @@ impl Diagnostic {
     }
 
     pub fn warning(message: impl Into<String>) -> Diagnostic {
-        Diagnostic {
-            severity: Severity::Warning,
-            ..Diagnostic::error(message)
-        }
+        Diagnostic { severity: Severity::Warning, ..Diagnostic::error(message) }
     }
 
     pub fn item(mut self, id: &'static str) -> Diagnostic {
@@ -111,13 +106,7 @@ impl fmt::Display for Diagnostic {
         }
         if let Some(loc) = &self.location {
             let gutter = " ".repeat(loc.line.to_string().len());
-            write!(
-                f,
-                "\n{gutter}--> {}:{}:{}",
-                loc.file.display(),
-                loc.line,
-                loc.column
-            )?;
+            write!(f, "\n{gutter}--> {}:{}:{}", loc.file.display(), loc.line, loc.column)?;
             if !loc.line_text.is_empty() {
                 // Pad by display width so that the caret sits under the right character after Japanese text.
                 let caret_pad: String = loc
@@ -129,11 +118,7 @@ impl fmt::Display for Diagnostic {
                         c => " ".repeat(c.width().unwrap_or(0)),
                     })
                     .collect();
-                write!(
-                    f,
-                    "\n{gutter} |\n{} | {}\n{gutter} | {caret_pad}^",
-                    loc.line, loc.line_text
-                )?;
+                write!(f, "\n{gutter} |\n{} | {}\n{gutter} | {caret_pad}^", loc.line, loc.line_text)?;
             }
         } else if let Some(field) = &self.field {
             write!(f, "\n  (field `{field}`)")?;

@@ -10,16 +10,11 @@ pub fn write_atomically(path: &Path, bytes: &[u8], mode: Option<u32>) -> std::io
         Some(parent) if !parent.as_os_str().is_empty() => parent,
         _ => Path::new("."),
     };
-    let mut temporary = tempfile::Builder::new()
-        .prefix(".tanmatsu-")
-        .suffix(".partial")
-        .tempfile_in(dir)?;
+    let mut temporary = tempfile::Builder::new().prefix(".tanmatsu-").suffix(".partial").tempfile_in(dir)?;
     #[cfg(unix)]
     if let Some(mode) = mode {
         use std::os::unix::fs::PermissionsExt;
-        temporary
-            .as_file()
-            .set_permissions(std::fs::Permissions::from_mode(mode))?;
+        temporary.as_file().set_permissions(std::fs::Permissions::from_mode(mode))?;
     }
     #[cfg(not(unix))]
     let _ = mode;

@@ -10,7 +10,5 @@ pub fn starting_profile(kind: OrganizationKind) -> String {
         OrganizationKind::Insurer => ("insurer", "○○健康保険組合"),
         OrganizationKind::WelfareOffice => ("welfare-office", "○○市福祉事務所"),
     };
-    TEMPLATE
-        .replace("{{kind}}", kind)
-        .replace("{{organization}}", organization)
+    TEMPLATE.replace("{{kind}}", kind).replace("{{organization}}", organization)
 }

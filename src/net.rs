@@ -11,12 +11,9 @@ pub struct Network {
 
 impl Network {
     pub fn parse(text: &str) -> Result<Network, String> {
-        let (address, prefix) = text
-            .split_once('/')
-            .map_or((text, None), |(a, p)| (a, Some(p)));
-        let address: IpAddr = address.parse().map_err(|_| {
-            format!("`{text}` is not an IP address or a network such as `10.1.2.0/24`")
-        })?;
+        let (address, prefix) = text.split_once('/').map_or((text, None), |(a, p)| (a, Some(p)));
+        let address: IpAddr =
+            address.parse().map_err(|_| format!("`{text}` is not an IP address or a network such as `10.1.2.0/24`"))?;
         let max = if address.is_ipv4() { 32 } else { 128 };
         let prefix = match prefix {
             None => max,
@@ -41,11 +38,7 @@ impl Network {
 impl fmt::Display for Network {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let max = if self.address.is_ipv4() { 32 } else { 128 };
-        if self.prefix == max {
-            write!(f, "{}", self.address)
-        } else {
-            write!(f, "{}/{}", self.address, self.prefix)
-        }
+        if self.prefix == max { write!(f, "{}", self.address) } else { write!(f, "{}/{}", self.address, self.prefix) }
     }
 }
 

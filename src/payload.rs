@@ -57,14 +57,9 @@ pub struct Inspection {
 }
 
 pub fn inspect(path: &Path) -> Result<Inspection, String> {
-    let kind = PayloadKind::from_extension(path).ok_or_else(|| {
-        format!(
-            "`{}` is not an .exe, .msi, .msu or .cab file",
-            path.display()
-        )
-    })?;
-    let metadata = std::fs::metadata(path)
-        .map_err(|err| format!("cannot read `{}`: {err}", path.display()))?;
+    let kind = PayloadKind::from_extension(path)
+        .ok_or_else(|| format!("`{}` is not an .exe, .msi, .msu or .cab file", path.display()))?;
+    let metadata = std::fs::metadata(path).map_err(|err| format!("cannot read `{}`: {err}", path.display()))?;
     if !metadata.is_file() {
         return Err(format!("`{}` is not a file", path.display()));
     }
@@ -82,18 +77,14 @@ pub fn inspect(path: &Path) -> Result<Inspection, String> {
     if !has_signature(kind, &head) {
         return Err(format!("`{}` is not {}", path.display(), kind.describe()));
     }
-    let placeholder = head
-        .windows(PLACEHOLDER_MARKER.len())
-        .any(|w| w == PLACEHOLDER_MARKER);
+    let placeholder = head.windows(PLACEHOLDER_MARKER.len()).any(|w| w == PLACEHOLDER_MARKER);
     Ok(Inspection { kind, placeholder })
 }
 
 fn has_signature(kind: PayloadKind, head: &[u8]) -> bool {
     match kind {
         PayloadKind::Executable => has_pe_header(head),
-        PayloadKind::Installer => {
-            head.starts_with(&[0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1])
-        }
+        PayloadKind::Installer => head.starts_with(&[0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1]),
         PayloadKind::Cabinet => head.starts_with(b"MSCF"),
     }
 }
@@ -108,17 +99,10 @@ fn has_pe_header(head: &[u8]) -> bool {
 }
 
 fn looks_like_html(head: &[u8]) -> bool {
-    let text = head
-        .strip_prefix(b"\xEF\xBB\xBF".as_slice())
-        .unwrap_or(head);
-    let start = text
-        .iter()
-        .position(|b| !b.is_ascii_whitespace())
-        .unwrap_or(text.len());
+    let text = head.strip_prefix(b"\xEF\xBB\xBF".as_slice()).unwrap_or(head);
+    let start = text.iter().position(|b| !b.is_ascii_whitespace()).unwrap_or(text.len());
     let text = text[start..].to_ascii_lowercase();
-    ["<!doctype", "<html", "<?xml", "<head", "<body"]
-        .iter()
-        .any(|tag| text.starts_with(tag.as_bytes()))
+    ["<!doctype", "<html", "<?xml", "<head", "<body"].iter().any(|tag| text.starts_with(tag.as_bytes()))
 }
 
 #[cfg(test)]
@@ -136,10 +120,7 @@ mod tests {
     #[test]
     fn recognises_signatures() {
         assert!(has_signature(PayloadKind::Executable, &pe_stub()));
-        assert!(!has_signature(
-            PayloadKind::Executable,
-            b"MZ but nothing else"
-        ));
+        assert!(!has_signature(PayloadKind::Executable, b"MZ but nothing else"));
         assert!(has_signature(PayloadKind::Cabinet, b"MSCF\0\0\0\0"));
         assert!(!has_signature(PayloadKind::Installer, b"MSCF\0\0\0\0"));
     }

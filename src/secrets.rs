@@ -51,10 +51,7 @@ pub enum SecretError {
 
 /// The secrets file that belongs to a profile: `examples/kenpo-kumiai.toml` → `examples/kenpo-kumiai.secrets.toml`.
 pub fn secrets_path(profile_path: &Path) -> PathBuf {
-    let stem = profile_path
-        .file_stem()
-        .unwrap_or_default()
-        .to_string_lossy();
+    let stem = profile_path.file_stem().unwrap_or_default().to_string_lossy();
     profile_path.with_file_name(format!("{stem}.secrets.toml"))
 }
 
@@ -78,54 +75,32 @@ impl<'a> Secrets<'a> {
     pub fn open(profile: &'a LoadedProfile) -> Result<Secrets<'a>, SecretError> {
         let path = secrets_path(&profile.path);
         let stored = match std::fs::read_to_string(&path) {
-            Ok(text) => toml::from_str(&text).map_err(|err| SecretError::BadSecretsFile {
-                path: path.clone(),
-                reason: err.message().to_string(),
-            })?,
+            Ok(text) => toml::from_str(&text)
+                .map_err(|err| SecretError::BadSecretsFile { path: path.clone(), reason: err.message().to_string() })?,
             Err(err) if err.kind() == std::io::ErrorKind::NotFound => StoredSecrets::default(),
             Err(err) => {
-                return Err(SecretError::BadSecretsFile {
-                    path,
-                    reason: err.to_string(),
-                });
+                return Err(SecretError::BadSecretsFile { path, reason: err.to_string() });
             }
         };
-        Ok(Secrets {
-            profile,
-            path,
-            stored,
-            changed: false,
-        })
+        Ok(Secrets { profile, path, stored, changed: false })
     }
 
     /// The password for `account` from `source`, without generating anything: `Ok(None)` means it would be generated.
-    pub fn peek(
-        &self,
-        account: &str,
-        source: &PasswordSource,
-    ) -> Result<Option<Secret>, SecretError> {
+    pub fn peek(&self, account: &str, source: &PasswordSource) -> Result<Option<Secret>, SecretError> {
         match source {
-            PasswordSource::Generate => {
-                Ok(self.stored.generated.get(account).cloned().map(Secret::new))
-            }
+            PasswordSource::Generate => Ok(self.stored.generated.get(account).cloned().map(Secret::new)),
             PasswordSource::Env(variable) => read_env(variable).map(Some),
             PasswordSource::File(path) => read_file(&self.profile.resolve(path)).map(Some),
         }
     }
 
     /// The password for `account`, generating (and remembering) one where the source says so.
-    pub fn password(
-        &mut self,
-        account: &str,
-        source: &PasswordSource,
-    ) -> Result<Secret, SecretError> {
+    pub fn password(&mut self, account: &str, source: &PasswordSource) -> Result<Secret, SecretError> {
         if let Some(secret) = self.peek(account, source)? {
             return Ok(secret);
         }
         let generated = generate_password();
-        self.stored
-            .generated
-            .insert(account.to_string(), generated.expose().to_string());
+        self.stored.generated.insert(account.to_string(), generated.expose().to_string());
         self.changed = true;
         Ok(generated)
     }
@@ -135,24 +110,15 @@ impl<'a> Secrets<'a> {
         if !self.changed {
             return Ok(());
         }
-        let profile_name = self
-            .profile
-            .path
-            .file_name()
-            .unwrap_or_default()
-            .to_string_lossy();
+        let profile_name = self.profile.path.file_name().unwrap_or_default().to_string_lossy();
         let body = toml::to_string(&self.stored).expect("a map of strings serialises");
         let text = format!(
             "# Passwords that tanmatsu generated for the terminal profile {profile_name}.\n\
              # Keep this file as safe as the terminal itself. It never goes onto the media; delete it only after the\n\
              # password slip is printed and filed, since the media can then no longer be rebuilt byte for byte.\n\n{body}"
         );
-        write_atomically(&self.path, text.as_bytes(), Some(0o600)).map_err(|err| {
-            SecretError::Unwritable {
-                path: self.path.clone(),
-                reason: err.to_string(),
-            }
-        })?;
+        write_atomically(&self.path, text.as_bytes(), Some(0o600))
+            .map_err(|err| SecretError::Unwritable { path: self.path.clone(), reason: err.to_string() })?;
         self.changed = false;
         Ok(())
     }
@@ -166,15 +132,10 @@ fn read_env(variable: &str) -> Result<Secret, SecretError> {
 }
 
 fn read_file(path: &Path) -> Result<Secret, SecretError> {
-    let text = std::fs::read_to_string(path).map_err(|err| SecretError::UnreadableFile {
-        path: path.to_path_buf(),
-        reason: err.to_string(),
-    })?;
+    let text = std::fs::read_to_string(path)
+        .map_err(|err| SecretError::UnreadableFile { path: path.to_path_buf(), reason: err.to_string() })?;
     let text = Zeroizing::new(text);
-    let password = text
-        .strip_suffix('\n')
-        .map(|t| t.strip_suffix('\r').unwrap_or(t))
-        .unwrap_or(&text);
+    let password = text.strip_suffix('\n').map(|t| t.strip_suffix('\r').unwrap_or(t)).unwrap_or(&text);
     if password.is_empty() {
         return Err(SecretError::EmptyFile(path.to_path_buf()));
     }
@@ -193,9 +154,7 @@ const GENERATED_LENGTH: usize = 16;
 pub fn generate_password() -> Secret {
     let alphabet: Vec<u8> = [UPPER, LOWER, DIGITS].concat();
     loop {
-        let password: String = (0..GENERATED_LENGTH)
-            .map(|_| alphabet[uniform_index(alphabet.len())] as char)
-            .collect();
+        let password: String = (0..GENERATED_LENGTH).map(|_| alphabet[uniform_index(alphabet.len())] as char).collect();
         let has = |class: &[u8]| password.bytes().any(|b| class.contains(&b));
         if has(UPPER) && has(LOWER) && has(DIGITS) {
             return Secret::new(password);

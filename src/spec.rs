@@ -59,8 +59,5 @@ pub fn items() -> &'static [SpecItem] {
 /// The item with this ID. Rule code names items by literal IDs, so an unknown ID is a programming error that
 /// the test suite catches.
 pub fn item(id: &str) -> &'static SpecItem {
-    items()
-        .iter()
-        .find(|item| item.id == id)
-        .unwrap_or_else(|| panic!("spec item {id} is not in data/spec-items.toml"))
+    items().iter().find(|item| item.id == id).unwrap_or_else(|| panic!("spec item {id} is not in data/spec-items.toml"))
 }

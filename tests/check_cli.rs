@@ -12,9 +12,7 @@ fn both_examples_meet_the_spec_and_list_every_item() {
         assert_eq!(code, 0, "{example}: {stdout}{stderr}");
         assert!(stdout.contains("meets the spec (0 errors"), "{stdout}");
         for item in spec::items() {
-            let row = stdout
-                .lines()
-                .find(|line| line.split_whitespace().next() == Some(item.id.as_str()));
+            let row = stdout.lines().find(|line| line.split_whitespace().next() == Some(item.id.as_str()));
             let row = row.unwrap_or_else(|| panic!("{example}: no row for {}", item.id));
             assert!(row.contains(&item.label_ja), "{row}");
         }
@@ -27,29 +25,13 @@ fn json_output_lists_every_item_with_its_status() {
     assert_eq!(code, 0);
     let report: serde_json::Value = serde_json::from_str(&stdout).unwrap();
     assert_eq!(report["compliant"], true);
-    let ids: Vec<&str> = report["items"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|i| i["id"].as_str().unwrap())
-        .collect();
+    let ids: Vec<&str> = report["items"].as_array().unwrap().iter().map(|i| i["id"].as_str().unwrap()).collect();
     let expected: Vec<&str> = spec::items().iter().map(|i| i.id.as_str()).collect();
     assert_eq!(ids, expected);
-    let status = |id: &str| {
-        report["items"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|i| i["id"] == id)
-            .unwrap()["status"]
-            .clone()
-    };
+    let status =
+        |id: &str| report["items"].as_array().unwrap().iter().find(|i| i["id"] == id).unwrap()["status"].clone();
     assert_eq!(status("SW-1"), "ready");
-    assert_eq!(
-        status("SW-5"),
-        "warning",
-        "a placeholder installer is a warning"
-    );
+    assert_eq!(status("SW-5"), "warning", "a placeholder installer is a warning");
     assert_eq!(status("HW-8"), "on-terminal");
     assert_eq!(status("MED-4"), "by-person");
 }
@@ -58,30 +40,17 @@ fn json_output_lists_every_item_with_its_status() {
 fn a_missing_profile_is_unreadable() {
     let (code, _, stderr) = check(&repo().join("examples/no-such-profile.toml"), &[]);
     assert_eq!(code, 2);
-    assert!(
-        stderr.contains("cannot read the profile") && stderr.contains("no-such-profile.toml"),
-        "{stderr}"
-    );
+    assert!(stderr.contains("cannot read the profile") && stderr.contains("no-such-profile.toml"), "{stderr}");
 }
 
 #[test]
 fn a_syntax_error_names_line_and_column() {
     let scratch = Scratch::new();
-    let profile = scratch.edited_profile(
-        "kenpo-kumiai",
-        "hostname = \"CHUKAN-T01\"",
-        "hostname = \"CHUKAN-T01",
-    );
+    let profile = scratch.edited_profile("kenpo-kumiai", "hostname = \"CHUKAN-T01\"", "hostname = \"CHUKAN-T01");
     let (code, _, stderr) = check(&profile, &[]);
     assert_eq!(code, 2, "{stderr}");
-    assert!(
-        stderr.contains("kenpo-kumiai.toml:15:"),
-        "line 15 holds the broken string: {stderr}"
-    );
-    assert!(
-        stderr.contains("hostname = \"CHUKAN-T01"),
-        "the snippet shows the line: {stderr}"
-    );
+    assert!(stderr.contains("kenpo-kumiai.toml:15:"), "line 15 holds the broken string: {stderr}");
+    assert!(stderr.contains("hostname = \"CHUKAN-T01"), "the snippet shows the line: {stderr}");
 }
 
 #[test]
@@ -98,8 +67,7 @@ fn an_unknown_key_suggests_the_nearest_one() {
 #[test]
 fn an_unknown_word_suggests_the_nearest_one() {
     let scratch = Scratch::new();
-    let profile =
-        scratch.edited_profile("kenpo-kumiai", "kind = \"insurer\"", "kind = \"insurar\"");
+    let profile = scratch.edited_profile("kenpo-kumiai", "kind = \"insurer\"", "kind = \"insurar\"");
     let (code, _, stderr) = check(&profile, &[]);
     assert_eq!(code, 2, "{stderr}");
     assert!(stderr.contains("did you mean `insurer`?"), "{stderr}");
@@ -115,31 +83,18 @@ fn a_plain_text_password_is_refused() {
     );
     let (code, _, stderr) = check(&profile, &[]);
     assert_eq!(code, 2, "{stderr}");
-    assert!(
-        stderr.contains("a password must not be written in the profile"),
-        "{stderr}"
-    );
+    assert!(stderr.contains("a password must not be written in the profile"), "{stderr}");
     assert!(stderr.contains("kenpo-kumiai.toml:20:"), "{stderr}");
-    assert!(
-        !stderr.contains("Secret-123"),
-        "the message must not echo the password: {stderr}"
-    );
+    assert!(!stderr.contains("Secret-123"), "the message must not echo the password: {stderr}");
 }
 
 #[test]
 fn a_home_edition_violates_sw_1() {
     let scratch = Scratch::new();
-    let profile = scratch.edited_profile(
-        "kenpo-kumiai",
-        "windows = \"11-pro\"",
-        "windows = \"11-home\"",
-    );
+    let profile = scratch.edited_profile("kenpo-kumiai", "windows = \"11-pro\"", "windows = \"11-home\"");
     let (code, stdout, _) = check(&profile, &[]);
     assert_eq!(code, 1, "{stdout}");
-    assert!(
-        stdout.contains("error[SW-1]: Windows 11 Home is not allowed"),
-        "{stdout}"
-    );
+    assert!(stdout.contains("error[SW-1]: Windows 11 Home is not allowed"), "{stdout}");
     assert!(stdout.contains("kenpo-kumiai.toml:16:11"), "{stdout}");
     let sw1 = stdout.lines().find(|l| l.starts_with("SW-1 ")).unwrap();
     assert!(sw1.ends_with("VIOLATION"), "{sw1}");
@@ -152,49 +107,28 @@ fn a_sixteen_character_hostname_is_refused() {
     let profile = scratch.edited_profile("kenpo-kumiai", "\"CHUKAN-T01\"", "\"CHUKAN-TERMINAL1\"");
     let (code, stdout, _) = check(&profile, &[]);
     assert_eq!(code, 1, "{stdout}");
-    assert!(
-        stdout.contains("`CHUKAN-TERMINAL1` has 16 characters; Windows allows at most 15"),
-        "{stdout}"
-    );
+    assert!(stdout.contains("`CHUKAN-TERMINAL1` has 16 characters; Windows allows at most 15"), "{stdout}");
     assert!(stdout.contains("kenpo-kumiai.toml:15:12"), "{stdout}");
 }
 
 #[test]
 fn an_expired_certificate_violates_sec_3() {
     let scratch = Scratch::new();
-    std::fs::copy(
-        repo().join("tests/fixtures/certs/expired.pfx"),
-        scratch.path("certs/expired.pfx"),
-    )
-    .unwrap();
-    let profile =
-        scratch.edited_profile("kenpo-kumiai", "certs/CHUKAN-T01.pfx", "certs/expired.pfx");
+    std::fs::copy(repo().join("tests/fixtures/certs/expired.pfx"), scratch.path("certs/expired.pfx")).unwrap();
+    let profile = scratch.edited_profile("kenpo-kumiai", "certs/CHUKAN-T01.pfx", "certs/expired.pfx");
     let (code, stdout, _) = check(&profile, &[]);
     assert_eq!(code, 1, "{stdout}");
-    assert!(
-        stdout.contains("error[SEC-3]: the device certificate expired on 2021-01-01"),
-        "{stdout}"
-    );
+    assert!(stdout.contains("error[SEC-3]: the device certificate expired on 2021-01-01"), "{stdout}");
 }
 
 #[test]
 fn a_wrong_pfx_password_violates_sec_3() {
     let scratch = Scratch::new();
-    std::fs::write(
-        scratch.path("certs/device.pfx.password"),
-        "not-the-password\n",
-    )
-    .unwrap();
+    std::fs::write(scratch.path("certs/device.pfx.password"), "not-the-password\n").unwrap();
     let (code, stdout, _) = check(&scratch.path("kenpo-kumiai.toml"), &[]);
     assert_eq!(code, 1, "{stdout}");
-    assert!(
-        stdout.contains("error[SEC-3]: the password does not open `"),
-        "{stdout}"
-    );
-    assert!(
-        !stdout.contains("not-the-password"),
-        "the password never appears in output"
-    );
+    assert!(stdout.contains("error[SEC-3]: the password does not open `"), "{stdout}");
+    assert!(!stdout.contains("not-the-password"), "the password never appears in output");
 }
 
 #[test]
@@ -207,27 +141,17 @@ fn a_missing_password_variable_is_named_not_revealed() {
     );
     let (code, stdout, _) = check(&profile, &[]);
     assert_eq!(code, 1, "{stdout}");
-    assert!(
-        stdout.contains("the environment variable `TANMATSU_TEST_UNSET_VARIABLE` is not set"),
-        "{stdout}"
-    );
+    assert!(stdout.contains("the environment variable `TANMATSU_TEST_UNSET_VARIABLE` is not set"), "{stdout}");
 }
 
 #[test]
 fn a_certificate_from_another_authority_does_not_chain() {
     let scratch = Scratch::new();
-    std::fs::copy(
-        repo().join("tests/fixtures/certs/other-ca.pfx"),
-        scratch.path("certs/other.pfx"),
-    )
-    .unwrap();
+    std::fs::copy(repo().join("tests/fixtures/certs/other-ca.pfx"), scratch.path("certs/other.pfx")).unwrap();
     let profile = scratch.edited_profile("kenpo-kumiai", "certs/CHUKAN-T01.pfx", "certs/other.pfx");
     let (code, stdout, _) = check(&profile, &[]);
     assert_eq!(code, 1, "{stdout}");
-    assert!(
-        stdout.contains("was not issued by any of the listed authorities"),
-        "{stdout}"
-    );
+    assert!(stdout.contains("was not issued by any of the listed authorities"), "{stdout}");
 }
 
 #[test]
@@ -245,33 +169,19 @@ fn a_missing_payload_is_named() {
 fn an_html_page_posing_as_an_installer_is_caught() {
     let scratch = Scratch::new();
     let page = "<!DOCTYPE html>\n<html><head><title>404 Not Found</title></head><body>Not Found</body></html>\n";
-    std::fs::write(
-        scratch.path("payload/AcroRdrDCx642500120432_ja_JP.exe"),
-        page,
-    )
-    .unwrap();
+    std::fs::write(scratch.path("payload/AcroRdrDCx642500120432_ja_JP.exe"), page).unwrap();
     let (code, stdout, _) = check(&scratch.path("kenpo-kumiai.toml"), &[]);
     assert_eq!(code, 1, "{stdout}");
-    assert!(
-        stdout.contains("error[SW-5]:") && stdout.contains("is a web page, not a Windows program"),
-        "{stdout}"
-    );
+    assert!(stdout.contains("error[SW-5]:") && stdout.contains("is a web page, not a Windows program"), "{stdout}");
 }
 
 #[test]
 fn a_renamed_file_of_the_wrong_kind_is_caught() {
     let scratch = Scratch::new();
-    std::fs::copy(
-        scratch.path("payload/7z2409-x64.msi"),
-        scratch.path("payload/lpls174.exe"),
-    )
-    .unwrap();
+    std::fs::copy(scratch.path("payload/7z2409-x64.msi"), scratch.path("payload/lpls174.exe")).unwrap();
     let (code, stdout, _) = check(&scratch.path("kenpo-kumiai.toml"), &[]);
     assert_eq!(code, 1, "{stdout}");
-    assert!(
-        stdout.contains("lpls174.exe` is not a Windows program (MZ/PE header)"),
-        "{stdout}"
-    );
+    assert!(stdout.contains("lpls174.exe` is not a Windows program (MZ/PE header)"), "{stdout}");
 }
 
 #[test]
@@ -280,26 +190,17 @@ fn no_time_source_violates_sec_2() {
     let profile = scratch.edited_profile("kenpo-kumiai", "ntp_servers = [\"10.20.30.10\"]", "");
     let (code, stdout, _) = check(&profile, &[]);
     assert_eq!(code, 1, "{stdout}");
-    assert!(
-        stdout.contains("error[SEC-2]: the clock has no time server and no manual adjustment"),
-        "{stdout}"
-    );
+    assert!(stdout.contains("error[SEC-2]: the clock has no time server and no manual adjustment"), "{stdout}");
 }
 
 #[test]
 fn an_empty_intermediate_server_list_violates_sec_7() {
     let scratch = Scratch::new();
-    let profile = scratch.edited_profile(
-        "kenpo-kumiai",
-        "addresses = [\"10.20.30.0/24\", \"10.20.31.15\"]",
-        "addresses = []",
-    );
+    let profile =
+        scratch.edited_profile("kenpo-kumiai", "addresses = [\"10.20.30.0/24\", \"10.20.31.15\"]", "addresses = []");
     let (code, stdout, _) = check(&profile, &[]);
     assert_eq!(code, 1, "{stdout}");
-    assert!(
-        stdout.contains("error[SEC-7]: no intermediate-server address"),
-        "{stdout}"
-    );
+    assert!(stdout.contains("error[SEC-7]: no intermediate-server address"), "{stdout}");
 }
 
 #[test]
@@ -312,9 +213,7 @@ fn an_archiver_without_encrypted_zip_violates_sw_4() {
     );
     let (code, stdout, _) = check(&profile, &[]);
     assert_eq!(code, 1, "{stdout}");
-    assert!(stdout.contains(
-        "error[SW-4]: say that this archiver makes and opens password-protected ZIP files"
-    ));
+    assert!(stdout.contains("error[SW-4]: say that this archiver makes and opens password-protected ZIP files"));
 }
 
 #[test]
@@ -327,26 +226,16 @@ fn another_browser_violates_sw_2() {
     );
     let (code, stdout, _) = check(&profile, &[]);
     assert_eq!(code, 1, "{stdout}");
-    assert!(
-        stdout.contains("error[SW-2]: `Google Chrome` looks like a browser"),
-        "{stdout}"
-    );
+    assert!(stdout.contains("error[SW-2]: `Google Chrome` looks like a browser"), "{stdout}");
 }
 
 #[test]
 fn turning_defender_off_violates_sec_1() {
     let scratch = Scratch::new();
-    let profile = scratch.edited_profile(
-        "kenpo-kumiai",
-        "[defender]",
-        "[defender]\nrealtime_protection = false",
-    );
+    let profile = scratch.edited_profile("kenpo-kumiai", "[defender]", "[defender]\nrealtime_protection = false");
     let (code, stdout, _) = check(&profile, &[]);
     assert_eq!(code, 1, "{stdout}");
-    assert!(
-        stdout.contains("error[SEC-1]: real-time protection cannot be turned off"),
-        "{stdout}"
-    );
+    assert!(stdout.contains("error[SEC-1]: real-time protection cannot be turned off"), "{stdout}");
 }
 
 #[test]
@@ -359,10 +248,7 @@ fn a_stick_without_a_serial_cannot_be_approved() {
     );
     let (code, stdout, _) = check(&profile, &[]);
     assert_eq!(code, 1, "{stdout}");
-    assert!(
-        stdout.contains("error[MED-2]:") && stdout.contains("has no serial number of its own"),
-        "{stdout}"
-    );
+    assert!(stdout.contains("error[MED-2]:") && stdout.contains("has no serial number of its own"), "{stdout}");
 }
 
 #[test]
@@ -371,10 +257,7 @@ fn a_newer_schema_is_explained() {
     let profile = scratch.edited_profile("kenpo-kumiai", "schema = 1", "schema = 2");
     let (code, _, stderr) = check(&profile, &[]);
     assert_eq!(code, 2);
-    assert!(
-        stderr.contains("written for schema 2, but this tanmatsu reads schema 1"),
-        "{stderr}"
-    );
+    assert!(stderr.contains("written for schema 2, but this tanmatsu reads schema 1"), "{stderr}");
 }
 
 #[test]
@@ -382,22 +265,13 @@ fn init_writes_a_profile_that_loads_and_refuses_to_overwrite() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("t.toml");
     for kind in ["insurer", "welfare-office"] {
-        tanmatsu()
-            .args(["init", "--force", "--kind", kind])
-            .arg(&path)
-            .assert()
-            .success();
+        tanmatsu().args(["init", "--force", "--kind", kind]).arg(&path).assert().success();
         let (code, stdout, stderr) = check(&path, &["--json"]);
         assert_eq!(code, 1, "the payloads it names are not there yet: {stderr}");
         let report: serde_json::Value = serde_json::from_str(&stdout).unwrap();
         let text = std::fs::read_to_string(&path).unwrap();
         assert!(text.contains(&format!("kind = \"{kind}\"")));
-        for finding in report["findings"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .filter(|f| f["severity"] == "error")
-        {
+        for finding in report["findings"].as_array().unwrap().iter().filter(|f| f["severity"] == "error") {
             let message = finding["message"].as_str().unwrap();
             assert!(
                 message.contains("cannot read") || message.contains("not set"),
@@ -407,9 +281,5 @@ fn init_writes_a_profile_that_loads_and_refuses_to_overwrite() {
     }
     let before = std::fs::read(&path).unwrap();
     tanmatsu().arg("init").arg(&path).assert().failure();
-    assert_eq!(
-        std::fs::read(&path).unwrap(),
-        before,
-        "an existing profile is kept"
-    );
+    assert_eq!(std::fs::read(&path).unwrap(), before, "an existing profile is kept");
 }

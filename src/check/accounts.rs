@@ -5,29 +5,17 @@ use crate::profile::{Account, LoadedProfile, PasswordSource};
 use crate::secrets::Secrets;
 
 /// Names Windows itself uses for built-in accounts; the hardening step disables those by SID.
-const RESERVED_NAMES: &[&str] = &[
-    "administrator",
-    "guest",
-    "defaultaccount",
-    "wdagutilityaccount",
-    "system",
-];
-const FORBIDDEN_CHARACTERS: &[char] = &[
-    '"', '/', '\\', '[', ']', ':', ';', '|', '=', ',', '+', '*', '?', '<', '>', '@',
-];
+const RESERVED_NAMES: &[&str] = &["administrator", "guest", "defaultaccount", "wdagutilityaccount", "system"];
+const FORBIDDEN_CHARACTERS: &[char] =
+    &['"', '/', '\\', '[', ']', ':', ';', '|', '=', ',', '+', '*', '?', '<', '>', '@'];
 /// Shorter passwords are accepted by Windows but are weak for an account that can reach resident data.
 const MIN_PASSWORD_LENGTH: usize = 12;
 
 pub fn check(loaded: &LoadedProfile, findings: &mut Vec<Diagnostic>) {
     let accounts = &loaded.profile.accounts;
     let hostname = &loaded.profile.terminal.hostname;
-    let all = std::iter::once(("accounts.admin".to_string(), &accounts.admin)).chain(
-        accounts
-            .operators
-            .iter()
-            .enumerate()
-            .map(|(i, a)| (format!("accounts.operators[{i}]"), a)),
-    );
+    let all = std::iter::once(("accounts.admin".to_string(), &accounts.admin))
+        .chain(accounts.operators.iter().enumerate().map(|(i, a)| (format!("accounts.operators[{i}]"), a)));
     let mut seen: Vec<String> = Vec::new();
     let secrets = Secrets::open(loaded);
     for (field, account) in all {
@@ -39,10 +27,12 @@ pub fn check(loaded: &LoadedProfile, findings: &mut Vec<Diagnostic>) {
     }
     if accounts.operators.is_empty() {
         findings.push(
-            Diagnostic::error("there is no operator account: the work is done by standard users, not the administrator")
-                .item("SEC-5")
-                .field("accounts.operators")
-                .help("add at least one entry to `operators`"),
+            Diagnostic::error(
+                "there is no operator account: the work is done by standard users, not the administrator",
+            )
+            .item("SEC-5")
+            .field("accounts.operators")
+            .help("add at least one entry to `operators`"),
         );
     }
     let admin_source = &accounts.admin.password;
@@ -60,40 +50,22 @@ pub fn check(loaded: &LoadedProfile, findings: &mut Vec<Diagnostic>) {
     }
 }
 
-fn check_name(
-    account: &Account,
-    field: &str,
-    hostname: &str,
-    seen: &mut Vec<String>,
-    findings: &mut Vec<Diagnostic>,
-) {
+fn check_name(account: &Account, field: &str, hostname: &str, seen: &mut Vec<String>, findings: &mut Vec<Diagnostic>) {
     let name = &account.name;
     let field = format!("{field}.name");
     let folded = name.to_lowercase();
     let problem = if name.trim().is_empty() {
         Some("the account name is empty".to_string())
     } else if name.chars().count() > 20 {
-        Some(format!(
-            "the account name `{name}` is longer than the 20 characters Windows allows"
-        ))
-    } else if let Some(bad) = name
-        .chars()
-        .find(|c| FORBIDDEN_CHARACTERS.contains(c) || c.is_control())
-    {
-        Some(format!(
-            "the account name `{name}` contains `{}`, which Windows does not allow",
-            bad.escape_default()
-        ))
+        Some(format!("the account name `{name}` is longer than the 20 characters Windows allows"))
+    } else if let Some(bad) = name.chars().find(|c| FORBIDDEN_CHARACTERS.contains(c) || c.is_control()) {
+        Some(format!("the account name `{name}` contains `{}`, which Windows does not allow", bad.escape_default()))
     } else if name.chars().all(|c| c == '.' || c == ' ') {
         Some(format!("the account name `{name}` is only dots and spaces"))
     } else if RESERVED_NAMES.contains(&folded.as_str()) {
-        Some(format!(
-            "`{name}` is a built-in Windows account, which the terminal keeps disabled"
-        ))
+        Some(format!("`{name}` is a built-in Windows account, which the terminal keeps disabled"))
     } else if folded == hostname.to_lowercase() {
-        Some(format!(
-            "the account name `{name}` is the computer's name, which Windows Setup refuses"
-        ))
+        Some(format!("the account name `{name}` is the computer's name, which Windows Setup refuses"))
     } else if seen.contains(&folded) {
         Some(format!("the account name `{name}` is used twice"))
     } else {
@@ -105,12 +77,7 @@ fn check_name(
     }
 }
 
-fn check_password(
-    secrets: &Secrets,
-    account: &Account,
-    field: &str,
-    findings: &mut Vec<Diagnostic>,
-) {
+fn check_password(secrets: &Secrets, account: &Account, field: &str, findings: &mut Vec<Diagnostic>) {
     let field = format!("{field}.password");
     match secrets.peek(&account.name, &account.password) {
         Ok(Some(secret)) if secret.expose().chars().count() < MIN_PASSWORD_LENGTH => findings.push(
@@ -124,12 +91,9 @@ fn check_password(
         ),
         Ok(_) => {}
         Err(err) => findings.push(
-            Diagnostic::error(format!(
-                "the password of `{}` cannot be read: {err}",
-                account.name
-            ))
-            .item("SEC-5")
-            .field(field),
+            Diagnostic::error(format!("the password of `{}` cannot be read: {err}", account.name))
+                .item("SEC-5")
+                .field(field),
         ),
     }
 }

@@ -24,18 +24,15 @@ pub fn check(loaded: &LoadedProfile, context: Context, findings: &mut Vec<Diagno
         return;
     }
     // Only generated passwords can be absent, and those were refused above.
-    let password = Secrets::open(loaded)
-        .and_then(|secrets| secrets.peek("certificates.device", &device.password));
+    let password = Secrets::open(loaded).and_then(|secrets| secrets.peek("certificates.device", &device.password));
     let password = match password {
         Ok(Some(password)) => password,
         Ok(None) => return,
         Err(err) => {
             findings.push(
-                Diagnostic::error(format!(
-                    "the device certificate's password cannot be read: {err}"
-                ))
-                .item("SEC-3")
-                .field("certificates.device.password"),
+                Diagnostic::error(format!("the device certificate's password cannot be read: {err}"))
+                    .item("SEC-3")
+                    .field("certificates.device.password"),
             );
             return;
         }
@@ -43,11 +40,7 @@ pub fn check(loaded: &LoadedProfile, context: Context, findings: &mut Vec<Diagno
     let identity = match open_pkcs12(&loaded.resolve(&device.pfx), password.expose()) {
         Ok(identity) => identity,
         Err(err) => {
-            findings.push(
-                Diagnostic::error(err.to_string())
-                    .item("SEC-3")
-                    .field("certificates.device.pfx"),
-            );
+            findings.push(Diagnostic::error(err.to_string()).item("SEC-3").field("certificates.device.pfx"));
             return;
         }
     };
@@ -58,11 +51,9 @@ pub fn check(loaded: &LoadedProfile, context: Context, findings: &mut Vec<Diagno
     }
     if !allows_client_authentication(&leaf) {
         findings.push(
-            Diagnostic::error(format!(
-                "the device certificate ({subject}) is not for client authentication"
-            ))
-            .item("SEC-3")
-            .field("certificates.device.pfx"),
+            Diagnostic::error(format!("the device certificate ({subject}) is not for client authentication"))
+                .item("SEC-3")
+                .field("certificates.device.pfx"),
         );
     }
     if !authorities.is_empty() && !chains_to(&identity.leaf, &identity.others, &authorities) {
@@ -77,18 +68,16 @@ pub fn check(loaded: &LoadedProfile, context: Context, findings: &mut Vec<Diagno
     }
     if identity.leaf.is_example() {
         findings.push(
-            Diagnostic::warning("the device certificate is an example, not one issued by the common certificate authority")
-                .item("SEC-3")
-                .field("certificates.device.pfx"),
+            Diagnostic::warning(
+                "the device certificate is an example, not one issued by the common certificate authority",
+            )
+            .item("SEC-3")
+            .field("certificates.device.pfx"),
         );
     }
 }
 
-fn read_authorities(
-    loaded: &LoadedProfile,
-    context: Context,
-    findings: &mut Vec<Diagnostic>,
-) -> Vec<Certificate> {
+fn read_authorities(loaded: &LoadedProfile, context: Context, findings: &mut Vec<Diagnostic>) -> Vec<Certificate> {
     let paths = &loaded.profile.certificates.authorities;
     if paths.is_empty() {
         findings.push(
@@ -103,19 +92,14 @@ fn read_authorities(
         match read_certificate(&loaded.resolve(path)) {
             Ok(certificate) => {
                 let parsed = certificate.parsed();
-                if let Some(finding) =
-                    validity_finding(&parsed, "the authority certificate", context)
-                {
+                if let Some(finding) = validity_finding(&parsed, "the authority certificate", context) {
                     findings.push(finding.field(field.clone()));
                 }
                 if !parsed.is_ca() {
                     findings.push(
-                        Diagnostic::error(format!(
-                            "`{}` is not a certificate authority's certificate",
-                            path.display()
-                        ))
-                        .item("SEC-3")
-                        .field(field),
+                        Diagnostic::error(format!("`{}` is not a certificate authority's certificate", path.display()))
+                            .item("SEC-3")
+                            .field(field),
                     );
                 }
                 drop(parsed);
@@ -127,27 +111,18 @@ fn read_authorities(
     authorities
 }
 
-fn validity_finding(
-    certificate: &X509Certificate,
-    what: &str,
-    context: Context,
-) -> Option<Diagnostic> {
+fn validity_finding(certificate: &X509Certificate, what: &str, context: Context) -> Option<Diagnostic> {
     let validity = certificate.validity();
-    let (not_before, not_after) = (
-        validity.not_before.timestamp(),
-        validity.not_after.timestamp(),
-    );
+    let (not_before, not_after) = (validity.not_before.timestamp(), validity.not_after.timestamp());
     let until = validity.not_after.to_datetime().date();
     let finding = if context.now < not_before {
         let from = validity.not_before.to_datetime().date();
         Diagnostic::error(format!("{what} is not valid until {from}"))
     } else if context.now > not_after {
-        Diagnostic::error(format!("{what} expired on {until}"))
-            .help("ask the issuer for a renewed certificate")
+        Diagnostic::error(format!("{what} expired on {until}")).help("ask the issuer for a renewed certificate")
     } else if not_after - context.now < EXPIRY_WARNING_DAYS * DAY {
         let days = (not_after - context.now) / DAY;
-        Diagnostic::warning(format!("{what} expires on {until}, in {days} days"))
-            .help("start the renewal now")
+        Diagnostic::warning(format!("{what} expires on {until}, in {days} days")).help("start the renewal now")
     } else {
         return None;
     };

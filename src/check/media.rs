@@ -25,11 +25,7 @@ pub fn check(loaded: &LoadedProfile, findings: &mut Vec<Diagnostic>) {
         }
         labels.push(&medium.label);
         if let Err((problem, key)) = check_medium(medium) {
-            findings.push(
-                Diagnostic::error(problem)
-                    .item("MED-2")
-                    .field(format!("{field}.{key}")),
-            );
+            findings.push(Diagnostic::error(problem).item("MED-2").field(format!("{field}.{key}")));
         }
     }
 }
@@ -40,17 +36,10 @@ fn check_medium(medium: &ApprovedMedium) -> Result<(), (String, &'static str)> {
     let usb = &medium.usb_instance_id;
     let parts: Vec<&str> = usb.split('\\').collect();
     let serial = match parts[..] {
-        [bus, ids, serial]
-            if bus.eq_ignore_ascii_case("USB") && is_vid_pid(ids) && !serial.is_empty() =>
-        {
-            serial
-        }
+        [bus, ids, serial] if bus.eq_ignore_ascii_case("USB") && is_vid_pid(ids) && !serial.is_empty() => serial,
         _ => {
             let example = r"USB\VID_0781&PID_5581\4C530001230101115042";
-            return Err((
-                format!("`{usb}` is not a USB instance ID such as `{example}`"),
-                "usb_instance_id",
-            ));
+            return Err((format!("`{usb}` is not a USB instance ID such as `{example}`"), "usb_instance_id"));
         }
     };
     if serial.contains('&') {
@@ -64,9 +53,7 @@ fn check_medium(medium: &ApprovedMedium) -> Result<(), (String, &'static str)> {
     let disk = &medium.disk_instance_id;
     let disk_serial = disk.rsplit('\\').next().unwrap_or_default();
     let disk_serial = disk_serial.split('&').next().unwrap_or_default();
-    if !disk.to_ascii_uppercase().starts_with("USBSTOR\\DISK&")
-        || !disk_serial.eq_ignore_ascii_case(serial)
-    {
+    if !disk.to_ascii_uppercase().starts_with("USBSTOR\\DISK&") || !disk_serial.eq_ignore_ascii_case(serial) {
         return Err((
             format!(
                 "`{disk}` is not the USBSTOR disk ID of the stick `{usb}` (expected `USBSTOR\\DISK&VEN_…\\{serial}&0`)"
@@ -82,9 +69,7 @@ fn is_vid_pid(ids: &str) -> bool {
     let Some((vid, pid)) = upper.split_once('&') else {
         return false;
     };
-    let hex4 = |s: Option<&str>| {
-        s.is_some_and(|s| s.len() == 4 && s.chars().all(|c| c.is_ascii_hexdigit()))
-    };
+    let hex4 = |s: Option<&str>| s.is_some_and(|s| s.len() == 4 && s.chars().all(|c| c.is_ascii_hexdigit()));
     hex4(vid.strip_prefix("VID_")) && hex4(pid.strip_prefix("PID_"))
 }
 
@@ -93,11 +78,7 @@ mod tests {
     use super::*;
 
     fn medium(usb: &str, disk: &str) -> ApprovedMedium {
-        ApprovedMedium {
-            label: "媒体No.1".into(),
-            usb_instance_id: usb.into(),
-            disk_instance_id: disk.into(),
-        }
+        ApprovedMedium { label: "媒体No.1".into(), usb_instance_id: usb.into(), disk_instance_id: disk.into() }
     }
 
     #[test]
@@ -111,19 +92,13 @@ mod tests {
 
     #[test]
     fn refuses_a_stick_without_a_serial() {
-        let m = medium(
-            r"USB\VID_0781&PID_5581\7&1A2B3C4D&0&1",
-            r"USBSTOR\DISK&VEN_X&PROD_Y&REV_1\7&1A2B3C4D&0&1&0",
-        );
+        let m = medium(r"USB\VID_0781&PID_5581\7&1A2B3C4D&0&1", r"USBSTOR\DISK&VEN_X&PROD_Y&REV_1\7&1A2B3C4D&0&1&0");
         assert!(check_medium(&m).unwrap_err().0.contains("no serial number"));
     }
 
     #[test]
     fn refuses_mismatched_or_malformed_ids() {
-        let m = medium(
-            r"USB\VID_0781&PID_5581\AAAA",
-            r"USBSTOR\DISK&VEN_X&PROD_Y&REV_1\BBBB&0",
-        );
+        let m = medium(r"USB\VID_0781&PID_5581\AAAA", r"USBSTOR\DISK&VEN_X&PROD_Y&REV_1\BBBB&0");
         assert_eq!(check_medium(&m).unwrap_err().1, "disk_instance_id");
         let m = medium(r"USB\VID_07G1&PID_5581\AAAA", r"USBSTOR\DISK&VEN_X\AAAA&0");
         assert_eq!(check_medium(&m).unwrap_err().1, "usb_instance_id");

@@ -11,26 +11,29 @@ pub fn check(loaded: &LoadedProfile, findings: &mut Vec<Diagnostic>) {
 
     if server.addresses.is_empty() {
         findings.push(
-            Diagnostic::error(
-                "no intermediate-server address: the firewall would let the browser reach nothing",
-            )
-            .item("SEC-7")
-            .field("intermediate_server.addresses")
-            .help("list the intermediate server's addresses or networks, such as `10.1.2.0/24`"),
+            Diagnostic::error("no intermediate-server address: the firewall would let the browser reach nothing")
+                .item("SEC-7")
+                .field("intermediate_server.addresses")
+                .help("list the intermediate server's addresses or networks, such as `10.1.2.0/24`"),
         );
     }
     for (i, text) in server.addresses.iter().enumerate() {
         let field = format!("intermediate_server.addresses[{i}]");
         match Network::parse(text) {
             Ok(network) if network.is_too_broad() => findings.push(
-                Diagnostic::error(format!("`{text}` is far wider than the intermediate server and reaches the internet"))
-                    .item("NET-0")
-                    .field(field),
+                Diagnostic::error(format!(
+                    "`{text}` is far wider than the intermediate server and reaches the internet"
+                ))
+                .item("NET-0")
+                .field(field),
             ),
             Ok(_) => {}
-            Err(problem) => findings.push(Diagnostic::error(problem).item("SEC-7").field(field).help(
-                "Windows Firewall matches addresses, not names: put names in `intermediate_server.urls`",
-            )),
+            Err(problem) => findings.push(
+                Diagnostic::error(problem)
+                    .item("SEC-7")
+                    .field(field)
+                    .help("Windows Firewall matches addresses, not names: put names in `intermediate_server.urls`"),
+            ),
         }
     }
 
@@ -45,9 +48,7 @@ pub fn check(loaded: &LoadedProfile, findings: &mut Vec<Diagnostic>) {
         .urls
         .iter()
         .enumerate()
-        .filter_map(|(i, text)| {
-            check_url(text, &format!("intermediate_server.urls[{i}]"), findings)
-        })
+        .filter_map(|(i, text)| check_url(text, &format!("intermediate_server.urls[{i}]"), findings))
         .collect();
 
     let edge = &profile.edge;
@@ -62,33 +63,23 @@ pub fn check(loaded: &LoadedProfile, findings: &mut Vec<Diagnostic>) {
                 ))
                 .item("SEC-7")
                 .field(field)
-                .help(
-                    "the spec asks for scripts on the fewest sites; Edge blocks other sites anyway",
-                ),
+                .help("the spec asks for scripts on the fewest sites; Edge blocks other sites anyway"),
             );
         }
     }
     if edge.ie_mode == Some(true) {
         findings.push(
-            Diagnostic::error("Internet Explorer mode cannot be turned on: since June 2023 only Edge itself is supported")
-                .item("MS-1")
-                .field("edge.ie_mode")
-                .help("remove `ie_mode`; tanmatsu turns IE mode off"),
+            Diagnostic::error(
+                "Internet Explorer mode cannot be turned on: since June 2023 only Edge itself is supported",
+            )
+            .item("MS-1")
+            .field("edge.ie_mode")
+            .help("remove `ie_mode`; tanmatsu turns IE mode off"),
         );
     }
 
-    check_addresses(
-        &profile.network.dns_servers,
-        "network.dns_servers",
-        "SEC-4",
-        findings,
-    );
-    check_addresses(
-        &profile.network.printers,
-        "network.printers",
-        "HW-11",
-        findings,
-    );
+    check_addresses(&profile.network.dns_servers, "network.dns_servers", "SEC-4", findings);
+    check_addresses(&profile.network.printers, "network.printers", "HW-11", findings);
     check_time(loaded, findings);
 }
 
@@ -98,48 +89,33 @@ fn check_url(text: &str, field: &str, findings: &mut Vec<Diagnostic>) -> Option<
         Ok(url) if matches!(url.scheme(), "https" | "http") && url.host_str().is_some() => url,
         _ => {
             findings.push(
-                Diagnostic::error(format!(
-                    "`{text}` is not a web address such as `https://chukan.example.lg.jp/`"
-                ))
-                .item("SEC-7")
-                .field(field),
+                Diagnostic::error(format!("`{text}` is not a web address such as `https://chukan.example.lg.jp/`"))
+                    .item("SEC-7")
+                    .field(field),
             );
             return None;
         }
     };
     if url.scheme() == "http" {
         findings.push(
-            Diagnostic::warning(format!(
-                "`{text}` is not HTTPS: the device certificate cannot authenticate over it"
-            ))
-            .item("SEC-3")
-            .field(field),
+            Diagnostic::warning(format!("`{text}` is not HTTPS: the device certificate cannot authenticate over it"))
+                .item("SEC-3")
+                .field(field),
         );
     }
     url.host_str().map(str::to_string)
 }
 
 /// Addresses that become firewall allow rules: each must be an address or a network, not a name.
-fn check_addresses(
-    addresses: &[String],
-    field: &str,
-    item: &'static str,
-    findings: &mut Vec<Diagnostic>,
-) {
+fn check_addresses(addresses: &[String], field: &str, item: &'static str, findings: &mut Vec<Diagnostic>) {
     for (i, text) in addresses.iter().enumerate() {
         let problem = match Network::parse(text) {
-            Ok(network) if network.is_too_broad() => {
-                Some(format!("`{text}` is far wider than one site"))
-            }
+            Ok(network) if network.is_too_broad() => Some(format!("`{text}` is far wider than one site")),
             Ok(_) => None,
             Err(problem) => Some(problem),
         };
         if let Some(problem) = problem {
-            findings.push(
-                Diagnostic::error(problem)
-                    .item(item)
-                    .field(format!("{field}[{i}]")),
-            );
+            findings.push(Diagnostic::error(problem).item(item).field(format!("{field}[{i}]")));
         }
     }
 }

@@ -26,16 +26,8 @@ pub fn check_file(
             Err(problem) => Some(Diagnostic::error(problem)),
         },
         _ => {
-            let expected: Vec<&str> = allowed
-                .iter()
-                .flat_map(|kind| kind.extensions())
-                .copied()
-                .collect();
-            Some(Diagnostic::error(format!(
-                "`{}` must be a {} file",
-                path.display(),
-                expected.join(" or ")
-            )))
+            let expected: Vec<&str> = allowed.iter().flat_map(|kind| kind.extensions()).copied().collect();
+            Some(Diagnostic::error(format!("`{}` must be a {} file", path.display(), expected.join(" or "))))
         }
     };
     if let Some(finding) = finding {
@@ -44,31 +36,20 @@ pub fn check_file(
 }
 
 /// Checks a folder of Windows update packages (`.msu`, `.cab`).
-pub fn check_update_folder(
-    loaded: &LoadedProfile,
-    folder: &Path,
-    field: &str,
-    findings: &mut Vec<Diagnostic>,
-) {
+pub fn check_update_folder(loaded: &LoadedProfile, folder: &Path, field: &str, findings: &mut Vec<Diagnostic>) {
     let resolved = loaded.resolve(folder);
     let entries = match std::fs::read_dir(&resolved) {
         Ok(entries) => entries,
         Err(err) => {
             findings.push(
-                Diagnostic::error(format!(
-                    "cannot read the update folder `{}`: {err}",
-                    folder.display()
-                ))
-                .item("SEC-6")
-                .field(field),
+                Diagnostic::error(format!("cannot read the update folder `{}`: {err}", folder.display()))
+                    .item("SEC-6")
+                    .field(field),
             );
             return;
         }
     };
-    let mut names: Vec<_> = entries
-        .filter_map(Result::ok)
-        .map(|entry| entry.file_name())
-        .collect();
+    let mut names: Vec<_> = entries.filter_map(Result::ok).map(|entry| entry.file_name()).collect();
     names.sort();
     if names.is_empty() {
         findings.push(
@@ -78,13 +59,6 @@ pub fn check_update_folder(
         );
     }
     for name in names {
-        check_file(
-            loaded,
-            &folder.join(name),
-            field,
-            &[PayloadKind::Cabinet],
-            "SEC-6",
-            findings,
-        );
+        check_file(loaded, &folder.join(name), field, &[PayloadKind::Cabinet], "SEC-6", findings);
     }
 }

@@ -60,20 +60,12 @@ struct JsonReport<'a> {
 impl Report {
     pub fn new(profile: PathBuf, mut findings: Vec<Diagnostic>) -> Report {
         // Errors first, then by place in the file, so the list reads top to bottom.
-        findings.sort_by_key(|f| {
-            (
-                std::cmp::Reverse(f.severity),
-                f.location.as_ref().map(|l| (l.line, l.column)),
-            )
-        });
+        findings.sort_by_key(|f| (std::cmp::Reverse(f.severity), f.location.as_ref().map(|l| (l.line, l.column))));
         Report { profile, findings }
     }
 
     pub fn count(&self, severity: Severity) -> usize {
-        self.findings
-            .iter()
-            .filter(|f| f.severity == severity)
-            .count()
+        self.findings.iter().filter(|f| f.severity == severity).count()
     }
 
     pub fn is_compliant(&self) -> bool {
@@ -81,12 +73,7 @@ impl Report {
     }
 
     pub fn status(&self, item: &SpecItem) -> ItemStatus {
-        let worst = self
-            .findings
-            .iter()
-            .filter(|f| f.item == Some(item.id.as_str()))
-            .map(|f| f.severity)
-            .max();
+        let worst = self.findings.iter().filter(|f| f.item == Some(item.id.as_str())).map(|f| f.severity).max();
         match (worst, item.how) {
             (Some(Severity::Error), _) => ItemStatus::Violation,
             (Some(Severity::Warning), _) => ItemStatus::Warning,
@@ -114,34 +101,15 @@ impl Report {
             })
             .collect();
         let header = ["ID", "項目 (spec item)", "how it is met", "status"].map(String::from);
-        let widths: Vec<usize> = (0..4)
-            .map(|c| {
-                rows.iter()
-                    .chain([&header])
-                    .map(|r| r[c].width())
-                    .max()
-                    .unwrap_or(0)
-            })
-            .collect();
+        let widths: Vec<usize> =
+            (0..4).map(|c| rows.iter().chain([&header]).map(|r| r[c].width()).max().unwrap_or(0)).collect();
         for row in std::iter::once(&header).chain(&rows) {
-            let cells: Vec<String> = row
-                .iter()
-                .zip(&widths)
-                .map(|(cell, w)| pad(cell, *w))
-                .collect();
+            let cells: Vec<String> = row.iter().zip(&widths).map(|(cell, w)| pad(cell, *w)).collect();
             let _ = writeln!(out, "{}", cells.join("  ").trim_end());
         }
         let (errors, warnings) = (self.count(Severity::Error), self.count(Severity::Warning));
-        let verdict = if self.is_compliant() {
-            "meets the spec"
-        } else {
-            "does NOT meet the spec"
-        };
-        let _ = writeln!(
-            out,
-            "\n{}: {verdict} ({errors} errors, {warnings} warnings)",
-            self.profile.display()
-        );
+        let verdict = if self.is_compliant() { "meets the spec" } else { "does NOT meet the spec" };
+        let _ = writeln!(out, "\n{}: {verdict} ({errors} errors, {warnings} warnings)", self.profile.display());
         out
     }
 

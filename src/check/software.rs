@@ -56,14 +56,7 @@ pub fn check(loaded: &LoadedProfile, findings: &mut Vec<Diagnostic>) {
 
 fn check_archiver(loaded: &LoadedProfile, findings: &mut Vec<Diagnostic>) {
     let archiver = &loaded.profile.software.archiver;
-    check_file(
-        loaded,
-        &archiver.installer,
-        "software.archiver.installer",
-        INSTALLERS,
-        "SW-4",
-        findings,
-    );
+    check_file(loaded, &archiver.installer, "software.archiver.installer", INSTALLERS, "SW-4", findings);
     if archiver.encrypted_zip == Some(false) {
         findings.push(
             Diagnostic::error("the archiver must make and open password-protected ZIP files")
@@ -91,12 +84,10 @@ fn check_archiver(loaded: &LoadedProfile, findings: &mut Vec<Diagnostic>) {
     }
     if archiver.encrypted_zip.is_none() {
         findings.push(
-            Diagnostic::error(
-                "say that this archiver makes and opens password-protected ZIP files",
-            )
-            .item("SW-4")
-            .field("software.archiver")
-            .help("once confirmed, add `encrypted_zip = true`"),
+            Diagnostic::error("say that this archiver makes and opens password-protected ZIP files")
+                .item("SW-4")
+                .field("software.archiver")
+                .help("once confirmed, add `encrypted_zip = true`"),
         );
     }
 }
@@ -108,14 +99,7 @@ fn check_custom(
     item: &'static str,
     findings: &mut Vec<Diagnostic>,
 ) {
-    check_file(
-        loaded,
-        &software.installer,
-        &format!("{field}.installer"),
-        INSTALLERS,
-        item,
-        findings,
-    );
+    check_file(loaded, &software.installer, &format!("{field}.installer"), INSTALLERS, item, findings);
     let haystack = format!("{} {}", software.name, software.installer.display()).to_lowercase();
     if let Some(browser) = OTHER_BROWSERS.iter().find(|b| haystack.contains(*b)) {
         findings.push(
@@ -151,12 +135,16 @@ fn check_defender(loaded: &LoadedProfile, findings: &mut Vec<Diagnostic>) {
 fn check_updates(loaded: &LoadedProfile, findings: &mut Vec<Diagnostic>) {
     let updates = &loaded.profile.updates;
     match &updates.defender_definitions {
-        Some(path) => check_file(loaded, path, "updates.defender_definitions", &[PayloadKind::Executable], "SEC-1", findings),
+        Some(path) => {
+            check_file(loaded, path, "updates.defender_definitions", &[PayloadKind::Executable], "SEC-1", findings)
+        }
         None => findings.push(
-            Diagnostic::warning("no Defender definitions: the terminal starts with those of the Windows media, months old")
-                .item("SEC-1")
-                .field("updates")
-                .help("add `defender_definitions = \"payload/mpam-fe.exe\"`, fetched and scanned on another PC"),
+            Diagnostic::warning(
+                "no Defender definitions: the terminal starts with those of the Windows media, months old",
+            )
+            .item("SEC-1")
+            .field("updates")
+            .help("add `defender_definitions = \"payload/mpam-fe.exe\"`, fetched and scanned on another PC"),
         ),
     }
     match &updates.windows {

@@ -9,9 +9,11 @@ const BUILTIN_TEMPLATE_SETS: &[(&str, u32)] = &[("builtin", 1)];
 pub fn check(loaded: &LoadedProfile, findings: &mut Vec<Diagnostic>) {
     let profile = &loaded.profile;
     if let Err(problem) = check_hostname(&profile.terminal.hostname) {
-        findings.push(Diagnostic::error(problem).field("terminal.hostname").help(
-            "use at most 15 letters, digits and hyphens, not all digits, such as `CHUKAN-T01`",
-        ));
+        findings.push(
+            Diagnostic::error(problem)
+                .field("terminal.hostname")
+                .help("use at most 15 letters, digits and hyphens, not all digits, such as `CHUKAN-T01`"),
+        );
     }
 
     let edition = profile.terminal.windows;
@@ -27,9 +29,12 @@ pub fn check(loaded: &LoadedProfile, findings: &mut Vec<Diagnostic>) {
         );
     }
     if let Some(problem) = image_problem(&profile.terminal.image) {
-        findings.push(Diagnostic::error(problem).item("SW-1").field("terminal.image").help(
-            "name the Pro image in the Windows media's install.wim, such as `Windows 11 Pro`",
-        ));
+        findings.push(
+            Diagnostic::error(problem)
+                .item("SW-1")
+                .field("terminal.image")
+                .help("name the Pro image in the Windows media's install.wim, such as `Windows 11 Pro`"),
+        );
     }
 
     if let Some(key) = &profile.terminal.product_key
@@ -42,16 +47,12 @@ pub fn check(loaded: &LoadedProfile, findings: &mut Vec<Diagnostic>) {
     }
 
     if profile.organization.name.trim().is_empty() {
-        findings
-            .push(Diagnostic::error("the organisation's name is empty").field("organization.name"));
+        findings.push(Diagnostic::error("the organisation's name is empty").field("organization.name"));
     }
 
     let template = &profile.template;
     if !BUILTIN_TEMPLATE_SETS.contains(&(template.name.as_str(), template.version)) {
-        let available: Vec<String> = BUILTIN_TEMPLATE_SETS
-            .iter()
-            .map(|(n, v)| format!("`{n}@{v}`"))
-            .collect();
+        let available: Vec<String> = BUILTIN_TEMPLATE_SETS.iter().map(|(n, v)| format!("`{n}@{v}`")).collect();
         findings.push(
             Diagnostic::error(format!("there is no template set `{template}`"))
                 .field("template")
@@ -72,41 +73,23 @@ fn check_hostname(name: &str) -> Result<(), String> {
             name.chars().count()
         ));
     }
-    if let Some(bad) = name
-        .chars()
-        .find(|c| !(c.is_ascii_alphanumeric() || *c == '-'))
-    {
-        return Err(format!(
-            "the computer name `{name}` contains `{bad}`; only letters, digits and `-` are allowed"
-        ));
+    if let Some(bad) = name.chars().find(|c| !(c.is_ascii_alphanumeric() || *c == '-')) {
+        return Err(format!("the computer name `{name}` contains `{bad}`; only letters, digits and `-` are allowed"));
     }
     if name.starts_with('-') || name.ends_with('-') {
-        return Err(format!(
-            "the computer name `{name}` must not begin or end with `-`"
-        ));
+        return Err(format!("the computer name `{name}` must not begin or end with `-`"));
     }
     if name.chars().all(|c| c.is_ascii_digit()) {
-        return Err(format!(
-            "the computer name `{name}` is all digits, which Windows does not allow"
-        ));
+        return Err(format!("the computer name `{name}` is all digits, which Windows does not allow"));
     }
     Ok(())
 }
 
 fn image_problem(image: &str) -> Option<String> {
-    let words: Vec<String> = image
-        .split_whitespace()
-        .map(str::to_ascii_lowercase)
-        .collect();
+    let words: Vec<String> = image.split_whitespace().map(str::to_ascii_lowercase).collect();
     let has = |word: &str| words.iter().any(|w| w == word);
-    if ["home", "education", "enterprise", "core"]
-        .iter()
-        .any(|w| has(w))
-        || !has("pro")
-    {
-        Some(format!(
-            "the image `{image}` is not a Pro edition of Windows"
-        ))
+    if ["home", "education", "enterprise", "core"].iter().any(|w| has(w)) || !has("pro") {
+        Some(format!("the image `{image}` is not a Pro edition of Windows"))
     } else {
         None
     }
@@ -114,10 +97,7 @@ fn image_problem(image: &str) -> Option<String> {
 
 fn is_product_key(key: &str) -> bool {
     let groups: Vec<&str> = key.split('-').collect();
-    groups.len() == 5
-        && groups
-            .iter()
-            .all(|g| g.len() == 5 && g.chars().all(|c| c.is_ascii_alphanumeric()))
+    groups.len() == 5 && groups.iter().all(|g| g.len() == 5 && g.chars().all(|c| c.is_ascii_alphanumeric()))
 }
 
 #[cfg(test)]
@@ -128,11 +108,7 @@ mod tests {
     fn hostnames() {
         assert!(check_hostname("CHUKAN-T01").is_ok());
         assert!(check_hostname("ABCDEFGHIJKLMNO").is_ok());
-        assert!(
-            check_hostname("ABCDEFGHIJKLMNOP")
-                .unwrap_err()
-                .contains("16 characters")
-        );
+        assert!(check_hostname("ABCDEFGHIJKLMNOP").unwrap_err().contains("16 characters"));
         assert!(check_hostname("12345").unwrap_err().contains("all digits"));
         assert!(check_hostname("T_01").unwrap_err().contains("`_`"));
         assert!(check_hostname("端末01").is_err());

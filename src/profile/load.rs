@@ -32,23 +32,16 @@ impl std::error::Error for LoadError {}
 
 impl From<Diagnostic> for LoadError {
     fn from(diagnostic: Diagnostic) -> Self {
-        LoadError {
-            diagnostic: Box::new(diagnostic),
-        }
+        LoadError { diagnostic: Box::new(diagnostic) }
     }
 }
 
 impl LoadedProfile {
     pub fn load(path: &Path) -> Result<LoadedProfile, LoadError> {
-        let bytes = std::fs::read(path).map_err(|err| {
-            Diagnostic::error(format!(
-                "cannot read the profile `{}`: {err}",
-                path.display()
-            ))
-        })?;
+        let bytes = std::fs::read(path)
+            .map_err(|err| Diagnostic::error(format!("cannot read the profile `{}`: {err}", path.display())))?;
         let text = String::from_utf8(bytes).map_err(|err| {
-            let valid = String::from_utf8_lossy(&err.as_bytes()[..err.utf8_error().valid_up_to()])
-                .into_owned();
+            let valid = String::from_utf8_lossy(&err.as_bytes()[..err.utf8_error().valid_up_to()]).into_owned();
             Diagnostic::error("the profile is not UTF-8 text")
                 .at(Location::at_offset(path, &valid, valid.len()))
                 .help("save the file as UTF-8 (without a BOM is best)")
@@ -59,13 +52,8 @@ impl LoadedProfile {
     /// Parses `text` as the profile at `path` (the path places relative files and names the file in errors).
     pub fn parse(path: &Path, text: String) -> Result<LoadedProfile, LoadError> {
         check_schema_version(path, &text)?;
-        let profile =
-            toml::from_str::<Profile>(&text).map_err(|err| toml_error(path, &text, &err))?;
-        Ok(LoadedProfile {
-            path: path.to_path_buf(),
-            text,
-            profile,
-        })
+        let profile = toml::from_str::<Profile>(&text).map_err(|err| toml_error(path, &text, &err))?;
+        Ok(LoadedProfile { path: path.to_path_buf(), text, profile })
     }
 
     /// The folder that relative paths in the profile start from.
@@ -83,8 +71,7 @@ impl LoadedProfile {
 
     /// Where `field` (a dotted path such as `terminal.hostname`) stands in the file.
     pub fn locate(&self, field: &str) -> Option<Location> {
-        locate(&self.text, field)
-            .map(|span| Location::at_offset(&self.path, &self.text, span.start))
+        locate(&self.text, field).map(|span| Location::at_offset(&self.path, &self.text, span.start))
     }
 }
 
@@ -110,9 +97,7 @@ fn check_schema_version(path: &Path, text: &str) -> Result<(), LoadError> {
         .at(at)
         .help("use a newer tanmatsu for this profile")
         .into()),
-        _ => Err(Diagnostic::error(format!("`schema` must be {SCHEMA_VERSION}"))
-            .at(at)
-            .into()),
+        _ => Err(Diagnostic::error(format!("`schema` must be {SCHEMA_VERSION}")).at(at).into()),
     }
 }
 
@@ -135,9 +120,7 @@ fn toml_error(path: &Path, text: &str, err: &toml::de::Error) -> LoadError {
 /// serde reports an unknown key or word as "unknown field `x`, expected one of `a`, `b`" (or "unknown variant");
 /// the nearest expected word is the likely intent.
 fn suggestion_for(message: &str) -> Option<String> {
-    let rest = message
-        .strip_prefix("unknown field ")
-        .or_else(|| message.strip_prefix("unknown variant "))?;
+    let rest = message.strip_prefix("unknown field ").or_else(|| message.strip_prefix("unknown variant "))?;
     let mut quoted = rest.split('`').skip(1).step_by(2);
     let unknown = quoted.next()?;
     let expected: Vec<&str> = quoted.collect();
@@ -145,11 +128,7 @@ fn suggestion_for(message: &str) -> Option<String> {
         Some(nearest) => Some(format!("did you mean `{nearest}`?")),
         None if !expected.is_empty() => Some(format!(
             "expected one of {}",
-            expected
-                .iter()
-                .map(|e| format!("`{e}`"))
-                .collect::<Vec<_>>()
-                .join(", ")
+            expected.iter().map(|e| format!("`{e}`")).collect::<Vec<_>>().join(", ")
         )),
         None => None,
     }

@@ -28,20 +28,12 @@ impl<'a> Node<'a> {
         match (self, segment) {
             (Node::Table(table), Segment::Key(key)) => table.get(key).map(Node::Item),
             (Node::Item(Item::Table(table)), Segment::Key(key)) => table.get(key).map(Node::Item),
-            (Node::Item(Item::Value(value)), segment) | (Node::Value(value), segment) => {
-                match (value, segment) {
-                    (Value::InlineTable(table), Segment::Key(key)) => {
-                        table.get(key).map(Node::Value)
-                    }
-                    (Value::Array(array), Segment::Index(index)) => {
-                        array.get(index).map(Node::Value)
-                    }
-                    _ => None,
-                }
-            }
-            (Node::Item(Item::ArrayOfTables(tables)), Segment::Index(index)) => {
-                tables.get(index).map(Node::Table)
-            }
+            (Node::Item(Item::Value(value)), segment) | (Node::Value(value), segment) => match (value, segment) {
+                (Value::InlineTable(table), Segment::Key(key)) => table.get(key).map(Node::Value),
+                (Value::Array(array), Segment::Index(index)) => array.get(index).map(Node::Value),
+                _ => None,
+            },
+            (Node::Item(Item::ArrayOfTables(tables)), Segment::Index(index)) => tables.get(index).map(Node::Table),
             _ => None,
         }
     }
@@ -49,9 +41,7 @@ impl<'a> Node<'a> {
     fn span(self) -> Option<Range<usize>> {
         match self {
             Node::Table(table) => table.span(),
-            Node::Item(item) => item
-                .span()
-                .or_else(|| item.as_table().and_then(Table::span)),
+            Node::Item(item) => item.span().or_else(|| item.as_table().and_then(Table::span)),
             Node::Value(value) => value.span(),
         }
     }
@@ -66,10 +56,8 @@ enum Segment<'a> {
 fn segments(field: &str) -> impl Iterator<Item = Segment<'_>> {
     field.split('.').flat_map(|part| {
         let (key, indices) = part.split_once('[').unwrap_or((part, ""));
-        let indices = indices
-            .split('[')
-            .filter_map(|index| index.trim_end_matches(']').parse().ok())
-            .map(Segment::Index);
+        let indices =
+            indices.split('[').filter_map(|index| index.trim_end_matches(']').parse().ok()).map(Segment::Index);
         std::iter::once(Segment::Key(key)).chain(indices)
     })
 }

@@ -57,21 +57,12 @@ impl TryFrom<String> for TemplateRef {
     type Error = String;
 
     fn try_from(text: String) -> Result<Self, String> {
-        let malformed = || {
-            format!(
-                "`{text}` is not a template reference: expected `name@version`, such as `builtin@1`"
-            )
-        };
+        let malformed =
+            || format!("`{text}` is not a template reference: expected `name@version`, such as `builtin@1`");
         let (name, version) = text.split_once('@').ok_or_else(malformed)?;
-        let valid_name = !name.is_empty()
-            && name
-                .chars()
-                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
+        let valid_name = !name.is_empty() && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
         match version.parse() {
-            Ok(version) if valid_name => Ok(TemplateRef {
-                name: name.to_string(),
-                version,
-            }),
+            Ok(version) if valid_name => Ok(TemplateRef { name: name.to_string(), version }),
             _ => Err(malformed()),
         }
     }
@@ -135,10 +126,7 @@ pub enum WindowsEdition {
 
 impl WindowsEdition {
     pub fn is_pro(self) -> bool {
-        matches!(
-            self,
-            WindowsEdition::Windows10Pro | WindowsEdition::Windows11Pro
-        )
+        matches!(self, WindowsEdition::Windows10Pro | WindowsEdition::Windows11Pro)
     }
 
     pub fn display_name(self) -> &'static str {
@@ -343,9 +331,7 @@ impl TryFrom<String> for ClockTime {
         });
         match parsed {
             Some((hour, minute)) if hour < 24 && minute < 60 => Ok(ClockTime { hour, minute }),
-            _ => Err(format!(
-                "`{text}` is not a time of day: expected `HH:MM`, such as `12:30`"
-            )),
+            _ => Err(format!("`{text}` is not a time of day: expected `HH:MM`, such as `12:30`")),
         }
     }
 }

@@ -45,27 +45,19 @@ impl<'de> Visitor<'de> for SourceVisitor {
     }
 
     fn visit_str<E: de::Error>(self, _: &str) -> Result<PasswordSource, E> {
-        Err(E::custom(format!(
-            "{PLAIN_TEXT_REFUSED}; name where it comes from instead: {FORMS}"
-        )))
+        Err(E::custom(format!("{PLAIN_TEXT_REFUSED}; name where it comes from instead: {FORMS}")))
     }
 
     fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<PasswordSource, A::Error> {
         let fields = Fields::deserialize(MapAccessDeserializer::new(map))?;
         match (fields.generate, fields.env, fields.file) {
             (Some(true), None, None) => Ok(PasswordSource::Generate),
-            (None, Some(variable), None) if !variable.is_empty() => {
-                Ok(PasswordSource::Env(variable))
+            (None, Some(variable), None) if !variable.is_empty() => Ok(PasswordSource::Env(variable)),
+            (None, None, Some(path)) if !path.as_os_str().is_empty() => Ok(PasswordSource::File(path)),
+            (Some(false), None, None) => {
+                Err(de::Error::custom(format!("`generate = false` names no source; use {FORMS}")))
             }
-            (None, None, Some(path)) if !path.as_os_str().is_empty() => {
-                Ok(PasswordSource::File(path))
-            }
-            (Some(false), None, None) => Err(de::Error::custom(format!(
-                "`generate = false` names no source; use {FORMS}"
-            ))),
-            _ => Err(de::Error::custom(format!(
-                "give exactly one non-empty password source: {FORMS}"
-            ))),
+            _ => Err(de::Error::custom(format!("give exactly one non-empty password source: {FORMS}"))),
         }
     }
 }

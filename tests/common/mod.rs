@@ -52,28 +52,13 @@ fn copy_tree(from: &Path, to: &Path) {
 
 pub fn tanmatsu() -> Command {
     let mut command = Command::cargo_bin("tanmatsu").unwrap();
-    command
-        .env_remove("LANG")
-        .env_remove("LC_ALL")
-        .env_remove("LC_MESSAGES");
+    command.env_remove("LANG").env_remove("LC_ALL").env_remove("LC_MESSAGES");
     command
 }
 
 /// Runs `tanmatsu check` and returns (exit code, stdout, stderr).
 pub fn check(profile: &Path, extra: &[&str]) -> (i32, String, String) {
-    let output = tanmatsu()
-        .arg("check")
-        .arg(profile)
-        .args(extra)
-        .output()
-        .unwrap();
-    let code = output
-        .status
-        .code()
-        .expect("exited, not killed by a signal (a panic aborts with 101)");
-    (
-        code,
-        String::from_utf8(output.stdout).unwrap(),
-        String::from_utf8(output.stderr).unwrap(),
-    )
+    let output = tanmatsu().arg("check").arg(profile).args(extra).output().unwrap();
+    let code = output.status.code().expect("exited, not killed by a signal (a panic aborts with 101)");
+    (code, String::from_utf8(output.stdout).unwrap(), String::from_utf8(output.stderr).unwrap())
 }
