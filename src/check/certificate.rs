@@ -11,7 +11,7 @@ use x509_parser::certificate::X509Certificate;
 const EXPIRY_WARNING_DAYS: i64 = 60;
 const DAY: i64 = 24 * 60 * 60;
 
-pub fn check(loaded: &LoadedProfile, context: Context, findings: &mut Vec<Diagnostic>) {
+pub fn check(loaded: &LoadedProfile, context: &Context, findings: &mut Vec<Diagnostic>) {
     let authorities = read_authorities(loaded, context, findings);
     let device = &loaded.profile.certificates.device;
     if device.password == PasswordSource::Generate {
@@ -77,7 +77,7 @@ pub fn check(loaded: &LoadedProfile, context: Context, findings: &mut Vec<Diagno
     }
 }
 
-fn read_authorities(loaded: &LoadedProfile, context: Context, findings: &mut Vec<Diagnostic>) -> Vec<Certificate> {
+fn read_authorities(loaded: &LoadedProfile, context: &Context, findings: &mut Vec<Diagnostic>) -> Vec<Certificate> {
     let paths = &loaded.profile.certificates.authorities;
     if paths.is_empty() {
         findings.push(
@@ -111,7 +111,7 @@ fn read_authorities(loaded: &LoadedProfile, context: Context, findings: &mut Vec
     authorities
 }
 
-fn validity_finding(certificate: &X509Certificate, what: &str, context: Context) -> Option<Diagnostic> {
+fn validity_finding(certificate: &X509Certificate, what: &str, context: &Context) -> Option<Diagnostic> {
     let validity = certificate.validity();
     let (not_before, not_after) = (validity.not_before.timestamp(), validity.not_after.timestamp());
     let until = validity.not_after.to_datetime().date();

@@ -16,27 +16,31 @@ pub use report::{ItemStatus, Report};
 
 use crate::diagnostic::Diagnostic;
 use crate::profile::LoadedProfile;
+use std::path::PathBuf;
 
 /// What the rules need besides the profile.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Default)]
 pub struct Context {
     /// Seconds since the Unix epoch; certificates are judged against it.
     pub now: i64,
+    /// A folder of organisation template sets besides `templates/` next to the profile.
+    pub templates: Option<PathBuf>,
 }
 
 impl Context {
-    pub fn now() -> Context {
+    /// Now, with organisation template sets also looked up in `templates`.
+    pub fn now(templates: Option<PathBuf>) -> Context {
         let now = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .map_or(0, |elapsed| elapsed.as_secs() as i64);
-        Context { now }
+        Context { now, templates }
     }
 }
 
 /// Runs every rule over `profile`.
-pub fn check(profile: &LoadedProfile, context: Context) -> Report {
+pub fn check(profile: &LoadedProfile, context: &Context) -> Report {
     let mut findings = Vec::new();
-    terminal::check(profile, &mut findings);
+    terminal::check(profile, context, &mut findings);
     accounts::check(profile, &mut findings);
     network::check(profile, &mut findings);
     software::check(profile, &mut findings);

@@ -1,12 +1,11 @@
 //! The machine's identity: computer name, Windows edition (SW-1), template set and organisation.
 
+use super::Context;
 use crate::diagnostic::Diagnostic;
 use crate::profile::LoadedProfile;
+use crate::templates::{Engine, Library};
 
-/// Template sets this build ships. Organisation sets arrive with the template machinery.
-const BUILTIN_TEMPLATE_SETS: &[(&str, u32)] = &[("builtin", 1)];
-
-pub fn check(loaded: &LoadedProfile, findings: &mut Vec<Diagnostic>) {
+pub fn check(loaded: &LoadedProfile, context: &Context, findings: &mut Vec<Diagnostic>) {
     let profile = &loaded.profile;
     if let Err(problem) = check_hostname(&profile.terminal.hostname) {
         findings.push(
@@ -50,14 +49,9 @@ pub fn check(loaded: &LoadedProfile, findings: &mut Vec<Diagnostic>) {
         findings.push(Diagnostic::error("the organisation's name is empty").field("organization.name"));
     }
 
-    let template = &profile.template;
-    if !BUILTIN_TEMPLATE_SETS.contains(&(template.name.as_str(), template.version)) {
-        let available: Vec<String> = BUILTIN_TEMPLATE_SETS.iter().map(|(n, v)| format!("`{n}@{v}`")).collect();
-        findings.push(
-            Diagnostic::error(format!("there is no template set `{template}`"))
-                .field("template")
-                .help(format!("available: {}", available.join(", "))),
-        );
+    let library = Library::for_profile(loaded.base_dir(), context.templates.as_deref());
+    if let Err(err) = library.resolve(&profile.template).and_then(|set| Engine::new(&set).map(drop)) {
+        findings.push(Diagnostic::error(err.to_string()).field("template"));
     }
 }
 

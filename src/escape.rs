@@ -1,0 +1,74 @@
+//! Escapers, one per output language. Every profile value that enters a generated file passes through the one for
+//! that file's context; the template engine has no default escape (handlebars' default is HTML's, which is wrong for
+//! both XML and PowerShell).
+
+/// Text for an XML element or a double- or single-quoted attribute.
+///
+/// Characters that XML 1.0 cannot carry at all (most C0 controls) cannot be escaped either; they are refused
+/// upstream, by the profile checks, and replaced here by U+FFFD so that the output stays well-formed whatever comes.
+/// Line breaks and tabs become character references, so that attribute normalisation cannot turn them into spaces.
+pub fn xml(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&apos;"),
+            '\n' => out.push_str("&#xA;"),
+            '\r' => out.push_str("&#xD;"),
+            '\t' => out.push_str("&#x9;"),
+            c if is_xml_char(c) => out.push(c),
+            _ => out.push('\u{FFFD}'),
+        }
+    }
+    out
+}
+
+/// XML 1.0's `Char` production.
+fn is_xml_char(c: char) -> bool {
+    matches!(c, '\u{20}'..='\u{D7FF}' | '\u{E000}'..='\u{FFFD}' | '\u{10000}'..='\u{10FFFF}')
+}
+
+/// A PowerShell single-quoted string literal holding `text` exactly.
+///
+/// Inside single quotes PowerShell expands nothing (`$`, backticks and `$(…)` are plain text); the only special
+/// character is the quote itself, written twice. PowerShell also takes the typographic quotes U+2018–U+201B as
+/// single quotes, so each of those is doubled too. Newlines are literal inside such a string.
+pub fn powershell(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + 2);
+    out.push('\'');
+    for c in text.chars() {
+        if matches!(c, '\'' | '\u{2018}' | '\u{2019}' | '\u{201A}' | '\u{201B}') {
+            out.push(c);
+        }
+        out.push(c);
+    }
+    out.push('\'');
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn xml_escapes_markup_and_keeps_japanese() {
+        assert_eq!(xml(r#"a & <b> "c" 'd' ]]>"#), "a &amp; &lt;b&gt; &quot;c&quot; &apos;d&apos; ]]&gt;");
+        assert_eq!(xml("健康保険組合"), "健康保険組合");
+        assert_eq!(xml("line1\nline2"), "line1&#xA;line2");
+        assert_eq!(xml("bell\u{7}"), "bell\u{FFFD}");
+    }
+
+    #[test]
+    fn powershell_doubles_every_kind_of_single_quote() {
+        assert_eq!(powershell("it's"), "'it''s'");
+        assert_eq!(powershell("$(Remove-Item C:\\) `n"), "'$(Remove-Item C:\\) `n'");
+        assert_eq!(
+            powershell("\u{2019}; Stop-Computer; \u{2018}"),
+            "'\u{2019}\u{2019}; Stop-Computer; \u{2018}\u{2018}'"
+        );
+        assert_eq!(powershell(""), "''");
+    }
+}

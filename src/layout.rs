@@ -1,0 +1,74 @@
+//! Where everything goes on the provisioning stick. The post-install scripts and `verify` rely on these paths.
+//!
+//! ```text
+//! autounattend.xml                      Windows Setup finds it at the root of any drive
+//! tanmatsu/media-<id>.id                the marker the first-logon command looks for (drive letters vary)
+//! tanmatsu/manifest.json, SHA256SUMS    what the stick holds, with hashes
+//! tanmatsu/payload/<role>/<file>        installers
+//! tanmatsu/updates/windows/<file>       offline Windows updates
+//! tanmatsu/updates/defender/<file>      Defender's offline definitions
+//! tanmatsu/certs/device.pfx             the device certificate
+//! tanmatsu/certs/authorities/<file>     the issuing authorities
+//! ```
+
+use crate::profile::LoadedProfile;
+use std::path::PathBuf;
+
+pub const ANSWER_FILE: &str = "autounattend.xml";
+pub const MEDIA_DIR: &str = "tanmatsu";
+pub const MANIFEST: &str = "tanmatsu/manifest.json";
+pub const CHECKSUMS: &str = "tanmatsu/SHA256SUMS";
+pub const ENTRY_SCRIPT: &str = "tanmatsu/scripts/Start-Provisioning.ps1";
+
+/// The marker file of the media with this ID.
+pub fn marker(media_id: &str) -> String {
+    format!("{MEDIA_DIR}/media-{media_id}.id")
+}
+
+/// A path on the media as Windows writes it, relative to the drive's root.
+pub fn windows_path(media_path: &str) -> String {
+    media_path.replace('/', "\\")
+}
+
+/// One file the profile brings onto the media.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MediaFile {
+    pub source: PathBuf,
+    /// Relative to the media's root, with `/`.
+    pub destination: String,
+}
+
+/// Every file the profile names, with its place on the media, in a fixed order.
+pub fn profile_files(loaded: &LoadedProfile) -> Vec<MediaFile> {
+    let profile = &loaded.profile;
+    let software = &profile.software;
+    let mut placed: Vec<(PathBuf, String)> = vec![
+        (software.acrobat_reader.installer.clone(), "payload/acrobat-reader".into()),
+        (software.archiver.installer.clone(), "payload/archiver".into()),
+    ];
+    placed.extend(software.csv_editor.iter().map(|editor| (editor.installer.clone(), "payload/csv-editor".into())));
+    placed.extend(
+        software.extra.iter().enumerate().map(|(i, e)| (e.installer.clone(), format!("payload/extra/{}", i + 1))),
+    );
+    placed.extend(profile.updates.defender_definitions.iter().map(|d| (d.clone(), "updates/defender".into())));
+    placed.extend(profile.certificates.authorities.iter().map(|a| (a.clone(), "certs/authorities".into())));
+    if let Some(folder) = &profile.updates.windows {
+        let mut updates: Vec<PathBuf> = std::fs::read_dir(loaded.resolve(folder))
+            .map(|entries| entries.filter_map(Result::ok).map(|e| folder.join(e.file_name())).collect())
+            .unwrap_or_default();
+        updates.sort();
+        placed.extend(updates.into_iter().map(|u| (u, "updates/windows".into())));
+    }
+    let mut files: Vec<MediaFile> = placed
+        .into_iter()
+        .map(|(source, folder)| {
+            let name = source.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+            MediaFile { source: loaded.resolve(&source), destination: format!("{MEDIA_DIR}/{folder}/{name}") }
+        })
+        .collect();
+    files.push(MediaFile {
+        source: loaded.resolve(&profile.certificates.device.pfx),
+        destination: format!("{MEDIA_DIR}/certs/device.pfx"),
+    });
+    files
+}

@@ -1,0 +1,116 @@
+//! What the media hold: every file with its size and SHA-256, the profile's hash and the template set that made
+//! them. Written as `tanmatsu/manifest.json` and as `tanmatsu/SHA256SUMS` (the format `sha256sum -c` reads, paths
+//! relative to the media's root).
+
+use crate::layout;
+use crate::render::Prepared;
+use crate::templates::TemplateStamp;
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use std::io::Read;
+use std::path::{Path, PathBuf};
+
+/// The manifest's own format version.
+pub const MANIFEST_VERSION: u32 = 1;
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Manifest {
+    pub manifest_version: u32,
+    pub tanmatsu_version: String,
+    pub media_id: String,
+    pub profile_sha256: String,
+    pub templates: StampRecord,
+    pub files: Vec<FileRecord>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StampRecord {
+    pub name: String,
+    pub version: u32,
+    pub lineage: Vec<String>,
+    pub sha256: String,
+}
+
+impl From<TemplateStamp> for StampRecord {
+    fn from(stamp: TemplateStamp) -> Self {
+        StampRecord { name: stamp.name, version: stamp.version, lineage: stamp.lineage, sha256: stamp.sha256 }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FileRecord {
+    /// Relative to the media's root, with `/`.
+    pub path: String,
+    pub size: u64,
+    pub sha256: String,
+}
+
+impl Manifest {
+    pub fn checksums(&self) -> String {
+        self.files.iter().map(|f| format!("{}  {}\n", f.sha256, f.path)).collect()
+    }
+
+    pub fn to_json(&self) -> String {
+        serde_json::to_string_pretty(self).expect("the manifest serialises") + "\n"
+    }
+}
+
+/// Hashes every file under `root` (but the manifest files themselves) into a manifest.
+pub fn collect(root: &Path, prepared: &Prepared) -> Result<Manifest, (PathBuf, std::io::Error)> {
+    let mut files = Vec::new();
+    for (relative, path) in walk(root)? {
+        if relative == layout::MANIFEST || relative == layout::CHECKSUMS {
+            continue;
+        }
+        let (size, sha256) = hash_file(&path).map_err(|err| (path.clone(), err))?;
+        files.push(FileRecord { path: relative, size, sha256 });
+    }
+    Ok(Manifest {
+        manifest_version: MANIFEST_VERSION,
+        tanmatsu_version: env!("CARGO_PKG_VERSION").to_string(),
+        media_id: prepared.media_id.clone(),
+        profile_sha256: prepared.profile_sha256.clone(),
+        templates: prepared.stamp.clone().into(),
+        files,
+    })
+}
+
+/// Every file below `root` as (path relative to root with `/`, full path), sorted by relative path.
+pub fn walk(root: &Path) -> Result<Vec<(String, PathBuf)>, (PathBuf, std::io::Error)> {
+    let mut found = Vec::new();
+    let mut pending = vec![root.to_path_buf()];
+    while let Some(folder) = pending.pop() {
+        let entries = std::fs::read_dir(&folder).map_err(|err| (folder.clone(), err))?;
+        for entry in entries {
+            let entry = entry.map_err(|err| (folder.clone(), err))?;
+            let path = entry.path();
+            if entry.file_type().map_err(|err| (path.clone(), err))?.is_dir() {
+                pending.push(path);
+            } else {
+                let relative = path.strip_prefix(root).expect("below root");
+                let relative: Vec<String> =
+                    relative.components().map(|c| c.as_os_str().to_string_lossy().into_owned()).collect();
+                found.push((relative.join("/"), path));
+            }
+        }
+    }
+    found.sort();
+    Ok(found)
+}
+
+/// Size and SHA-256 of a file, read in large blocks.
+pub fn hash_file(path: &Path) -> std::io::Result<(u64, String)> {
+    let mut file = std::fs::File::open(path)?;
+    let mut hasher = Sha256::new();
+    let mut buffer = vec![0u8; 1 << 20];
+    let mut size = 0u64;
+    loop {
+        let read = file.read(&mut buffer)?;
+        if read == 0 {
+            break;
+        }
+        hasher.update(&buffer[..read]);
+        size += read as u64;
+    }
+    Ok((size, hex::encode(hasher.finalize())))
+}

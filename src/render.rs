@@ -1,0 +1,272 @@
+//! `tanmatsu render`: the root of a provisioning stick, as a folder.
+//!
+//! The profile is checked first (a profile that violates the spec makes no media), the answer file is rendered from
+//! the template set and validated against the catalog, and everything is laid out in a temporary sibling folder
+//! that replaces the target only when complete.
+
+use crate::check::{self, Context};
+use crate::diagnostic::Diagnostic;
+use crate::escape;
+use crate::layout::{self, MediaFile};
+use crate::manifest::{self, Manifest};
+use crate::profile::LoadedProfile;
+use crate::secrets::Secrets;
+use crate::templates::{Engine, Library, TemplateSet, TemplateStamp};
+use crate::unattend::{encode_password, validate};
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+use std::path::{Path, PathBuf};
+
+#[derive(Debug, Clone, Default)]
+pub struct RenderOptions {
+    /// A folder of organisation template sets, searched after `templates/` beside the profile.
+    pub templates: Option<PathBuf>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum RenderError {
+    #[error("the profile does not meet the spec; `tanmatsu check {0}` lists why")]
+    NotCompliant(PathBuf, Vec<Diagnostic>),
+    #[error("{0}")]
+    Template(#[from] crate::templates::TemplateError),
+    #[error("the rendered answer file has {} problem(s) that Windows Setup would silently ignore", .0.len())]
+    InvalidAnswerFile(Vec<Diagnostic>),
+    #[error("{0}")]
+    Secret(#[from] crate::secrets::SecretError),
+    #[error("`{path}`: {reason}")]
+    Io { path: PathBuf, reason: String },
+}
+
+impl RenderError {
+    /// The individual findings behind the error, to print under it.
+    pub fn findings(&self) -> &[Diagnostic] {
+        match self {
+            RenderError::NotCompliant(_, findings) | RenderError::InvalidAnswerFile(findings) => findings,
+            _ => &[],
+        }
+    }
+}
+
+pub fn io_error(path: &Path) -> impl FnOnce(std::io::Error) -> RenderError + '_ {
+    move |err| RenderError::Io { path: path.to_path_buf(), reason: err.to_string() }
+}
+
+/// What `render` made.
+#[derive(Debug, Clone)]
+pub struct Rendered {
+    pub answer_file: String,
+    pub manifest: Manifest,
+}
+
+/// Renders the media for `loaded` into the folder `out`, which must not exist or be empty (unless `force`).
+pub fn render_to_folder(
+    loaded: &LoadedProfile,
+    out: &Path,
+    force: bool,
+    options: &RenderOptions,
+) -> Result<Rendered, RenderError> {
+    if !force && folder_has_entries(out) {
+        return Err(RenderError::Io {
+            path: out.to_path_buf(),
+            reason: "the folder exists and is not empty; pass --force to replace it".into(),
+        });
+    }
+    let prepared = prepare(loaded, options)?;
+    let parent = match out.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    };
+    std::fs::create_dir_all(parent).map_err(io_error(parent))?;
+    let staging = tempfile::Builder::new().prefix(".tanmatsu-render-").tempdir_in(parent).map_err(io_error(parent))?;
+    let manifest = write_tree(&prepared, staging.path())?;
+    replace_folder(staging, out)?;
+    Ok(Rendered { answer_file: prepared.answer_file, manifest })
+}
+
+/// Everything the media need, resolved and checked, before anything is written.
+pub struct Prepared {
+    pub answer_file: String,
+    pub files: Vec<MediaFile>,
+    pub stamp: TemplateStamp,
+    pub media_id: String,
+    pub profile_sha256: String,
+}
+
+pub fn prepare(loaded: &LoadedProfile, options: &RenderOptions) -> Result<Prepared, RenderError> {
+    let report = check::check(loaded, &Context::now(options.templates.clone()));
+    if !report.is_compliant() {
+        let errors = report.findings.into_iter().filter(|f| f.severity == crate::diagnostic::Severity::Error).collect();
+        return Err(RenderError::NotCompliant(loaded.path.clone(), errors));
+    }
+    let library = Library::for_profile(loaded.base_dir(), options.templates.as_deref());
+    let set = library.resolve(&loaded.profile.template)?;
+    let profile_sha256 = hex::encode(Sha256::digest(loaded.text.as_bytes()));
+    let media_id = media_id(&profile_sha256, &set);
+    let answer_file = render_answer_file(loaded, &set, &media_id)?;
+    let findings = validate(Path::new(layout::ANSWER_FILE), &answer_file);
+    if !findings.is_empty() {
+        return Err(RenderError::InvalidAnswerFile(findings));
+    }
+    Ok(Prepared { answer_file, files: layout::profile_files(loaded), stamp: set.stamp(), media_id, profile_sha256 })
+}
+
+/// The media's identity: the profile and the templates that made them (and so, their answer file).
+fn media_id(profile_sha256: &str, set: &TemplateSet) -> String {
+    let digest = Sha256::digest(format!("tanmatsu media\n{profile_sha256}\n{}\n", set.sha256()));
+    hex::encode(&digest[..8])
+}
+
+/// What the answer-file templates are given. Every string in it reaches the XML through `{{xml …}}`.
+#[derive(Serialize)]
+struct AnswerFileModel<'a> {
+    tanmatsu_version: &'static str,
+    template: TemplateModel<'a>,
+    architecture: &'static str,
+    organization: OrganizationModel<'a>,
+    terminal: TerminalModel<'a>,
+    accounts: AccountsModel,
+    first_logon: FirstLogonModel,
+}
+
+#[derive(Serialize)]
+struct TemplateModel<'a> {
+    name: &'a str,
+    version: u32,
+}
+
+#[derive(Serialize)]
+struct OrganizationModel<'a> {
+    name: &'a str,
+}
+
+#[derive(Serialize)]
+struct TerminalModel<'a> {
+    hostname: &'a str,
+    image: &'a str,
+    product_key: Option<&'a str>,
+}
+
+#[derive(Serialize)]
+struct AccountsModel {
+    admin: AccountModel,
+    operators: Vec<AccountModel>,
+    autologon_password: String,
+}
+
+#[derive(Serialize)]
+struct AccountModel {
+    name: String,
+    display_name: String,
+    /// Encoded for the `Password/Value` element.
+    password: String,
+}
+
+#[derive(Serialize)]
+struct FirstLogonModel {
+    description: String,
+    command_line: String,
+}
+
+fn render_answer_file(loaded: &LoadedProfile, set: &TemplateSet, media_id: &str) -> Result<String, RenderError> {
+    let profile = &loaded.profile;
+    let mut secrets = Secrets::open(loaded)?;
+    let mut account = |account: &crate::profile::Account| -> Result<(AccountModel, String), RenderError> {
+        let password = secrets.password(&account.name, &account.password)?;
+        let model = AccountModel {
+            name: account.name.clone(),
+            display_name: account.full_name.clone().unwrap_or_else(|| account.name.clone()),
+            password: encode_password(password.expose(), "Password"),
+        };
+        Ok((model, encode_password(password.expose(), "Password")))
+    };
+    let (admin, autologon_password) = account(&profile.accounts.admin)?;
+    let operators =
+        profile.accounts.operators.iter().map(|a| account(a).map(|(model, _)| model)).collect::<Result<_, _>>()?;
+    secrets.save()?;
+    let model = AnswerFileModel {
+        tanmatsu_version: env!("CARGO_PKG_VERSION"),
+        template: TemplateModel { name: &set.name, version: set.version },
+        architecture: "amd64",
+        organization: OrganizationModel { name: &profile.organization.name },
+        terminal: TerminalModel {
+            hostname: &profile.terminal.hostname,
+            image: &profile.terminal.image,
+            product_key: profile.terminal.product_key.as_deref(),
+        },
+        accounts: AccountsModel { admin, operators, autologon_password },
+        first_logon: FirstLogonModel {
+            description: "tanmatsu: provision this terminal from the USB stick".into(),
+            command_line: first_logon_command(media_id),
+        },
+    };
+    Ok(Engine::new(set)?.render("autounattend.xml", &model)?)
+}
+
+/// The first-logon command: find the drive that carries this media's marker, then run the entry script from it,
+/// with the execution policy bypassed for this one process.
+pub fn first_logon_command(media_id: &str) -> String {
+    let marker = escape::powershell(&layout::windows_path(&layout::marker(media_id)));
+    let entry = escape::powershell(&layout::windows_path(layout::ENTRY_SCRIPT));
+    format!(
+        "powershell.exe -NoProfile -ExecutionPolicy Bypass -Command \"$d = Get-PSDrive -PSProvider FileSystem | \
+         Where-Object {{ Test-Path -LiteralPath (Join-Path $_.Root {marker}) }} | Select-Object -First 1; \
+         if (-not $d) {{ throw 'tanmatsu: the provisioning USB stick was not found' }}; \
+         & (Join-Path $d.Root {entry}) -MediaRoot $d.Root\""
+    )
+}
+
+fn write_tree(prepared: &Prepared, root: &Path) -> Result<Manifest, RenderError> {
+    let write = |relative: &str, bytes: &[u8]| -> Result<(), RenderError> {
+        let path = root.join(relative);
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent).map_err(io_error(parent))?;
+        }
+        std::fs::write(&path, bytes).map_err(io_error(&path))
+    };
+    write(layout::ANSWER_FILE, prepared.answer_file.as_bytes())?;
+    let marker = format!(
+        "tanmatsu provisioning media {}\r\nThe first-logon command finds this stick by this file.\r\n",
+        prepared.media_id
+    );
+    write(&layout::marker(&prepared.media_id), marker.as_bytes())?;
+    for file in &prepared.files {
+        let target = root.join(&file.destination);
+        if let Some(parent) = target.parent() {
+            std::fs::create_dir_all(parent).map_err(io_error(parent))?;
+        }
+        std::fs::copy(&file.source, &target).map_err(io_error(&file.source))?;
+    }
+    let manifest = manifest::collect(root, prepared).map_err(|(path, err)| io_error(&path)(err))?;
+    write(layout::CHECKSUMS, manifest.checksums().as_bytes())?;
+    write(layout::MANIFEST, manifest.to_json().as_bytes())?;
+    Ok(manifest)
+}
+
+fn folder_has_entries(path: &Path) -> bool {
+    std::fs::read_dir(path).map(|mut entries| entries.next().is_some()).unwrap_or(path.exists())
+}
+
+/// Moves the finished staging folder to `out`; an existing `out` is moved aside first and removed only after.
+fn replace_folder(staging: tempfile::TempDir, out: &Path) -> Result<(), RenderError> {
+    let staged = staging.keep();
+    let aside = out.exists().then(|| {
+        let mut name = out.file_name().unwrap_or_default().to_os_string();
+        name.push(".tanmatsu-old");
+        out.with_file_name(name)
+    });
+    if let Some(aside) = &aside {
+        let _ = std::fs::remove_dir_all(aside);
+        std::fs::rename(out, aside).map_err(io_error(out))?;
+    }
+    if let Err(err) = std::fs::rename(&staged, out) {
+        if let Some(aside) = &aside {
+            let _ = std::fs::rename(aside, out);
+        }
+        let _ = std::fs::remove_dir_all(&staged);
+        return Err(io_error(out)(err));
+    }
+    if let Some(aside) = aside {
+        let _ = std::fs::remove_dir_all(aside);
+    }
+    Ok(())
+}

@@ -1,0 +1,87 @@
+//! The template lint: every value a template prints goes through an escaping helper.
+//!
+//! With no default escape (see [`super::Engine`]), a bare `{{value}}` would print a profile value raw into XML or
+//! PowerShell. The lint rejects it, and the triple-stash `{{{value}}}` with it; what remains are comments, block
+//! helpers, partials and calls of the escaping helpers.
+
+/// Helpers that escape what they print, one per output language.
+pub const ESCAPING_HELPERS: &[&str] = &["xml", "ps"];
+/// Block helpers the templates may open (`{{#if …}}`); `if` and `unless` are the strict versions.
+const BLOCK_HELPERS: &[&str] = &["if", "unless", "each", "with"];
+
+/// The first problem in `text` as (line, message), or `None` when the template is clean.
+pub fn lint(text: &str) -> Option<(usize, String)> {
+    let mut rest = text;
+    let mut offset = 0;
+    while let Some(start) = rest.find("{{") {
+        let absolute = offset + start;
+        let line = text[..absolute].matches('\n').count() + 1;
+        let after = &rest[start + 2..];
+        let (inner, consumed) = if let Some(comment) = after.strip_prefix("!--") {
+            let end = comment.find("--}}").map_or(after.len(), |e| e + 3 + 4);
+            (&after[..end.min(after.len())], end)
+        } else {
+            let end = after.find("}}").unwrap_or(after.len());
+            (&after[..end], end + 2)
+        };
+        if let Some(problem) = judge(inner) {
+            return Some((line, problem));
+        }
+        let advance = start + 2 + consumed.min(after.len());
+        offset += advance;
+        rest = &rest[advance..];
+    }
+    None
+}
+
+fn judge(inner: &str) -> Option<String> {
+    let expression = inner.trim_start_matches('~').trim_end_matches('~').trim();
+    if inner.starts_with('{') {
+        return Some(format!("`{{{{{inner}}}}}` prints a value unescaped; use `{{{{xml …}}}}` or `{{{{ps …}}}}`"));
+    }
+    let first = expression.split_whitespace().next().unwrap_or("");
+    match first.chars().next() {
+        None => Some("an empty `{{}}`".into()),
+        Some('!') | Some('>') | Some('/') => None,
+        Some('#') => {
+            let helper = first.trim_start_matches('#');
+            if helper == ">" || helper.is_empty() && expression.starts_with("#>") || BLOCK_HELPERS.contains(&helper) {
+                None
+            } else {
+                Some(format!("`{{{{{expression}}}}}` opens an unknown block helper `{helper}`"))
+            }
+        }
+        _ if first == "else" => None,
+        _ if ESCAPING_HELPERS.contains(&first) => {
+            if expression.split_whitespace().count() == 2 {
+                None
+            } else {
+                Some(format!("`{{{{{expression}}}}}`: `{first}` takes exactly one value"))
+            }
+        }
+        _ => Some(format!(
+            "`{{{{{expression}}}}}` prints a value without escaping it; write `{{{{xml {first}}}}}` in XML or `{{{{ps {first}}}}}` in PowerShell"
+        )),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::lint;
+
+    #[test]
+    fn accepts_escaped_values_blocks_partials_and_comments() {
+        let template = "{{!-- a {{comment}} --}}\n{{#if a}}{{xml a}}{{else}}{{ps b}}{{/if}}\n{{> part}}{{#> component name=\"x\"}}{{> @partial-block}}{{/component}}\n{{#each list}}{{~xml this~}}{{/each}}";
+        assert_eq!(lint(template), None);
+    }
+
+    #[test]
+    fn rejects_bare_and_triple_stash_values_with_their_line() {
+        let (line, message) = lint("<a>\n<b>{{terminal.hostname}}</b>").unwrap();
+        assert_eq!(line, 2);
+        assert!(message.contains("{{xml terminal.hostname}}"), "{message}");
+        assert_eq!(lint("{{{raw}}}").unwrap().0, 1);
+        assert!(lint("{{#bogus x}}{{/bogus}}").unwrap().1.contains("unknown block helper"));
+        assert!(lint("{{xml a b}}").unwrap().1.contains("exactly one value"));
+    }
+}

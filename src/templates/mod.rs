@@ -1,0 +1,290 @@
+//! Template sets: tanmatsu's built-in templates, and organisations' sets that extend them.
+//!
+//! A set is a folder with a `template.toml` (name, version, the set it extends) and template files. An
+//! organisation's set overrides the files of the set it extends by path, and may add partials. Sets live in
+//! `templates/<set>/` beside the profile (or in a folder given with `--templates`); the built-in set is compiled in.
+//! The resolved set is hashed, and the hash goes into the media's manifest, so that a terminal's media always say
+//! which templates made them.
+
+mod engine;
+mod lint;
+
+pub use engine::Engine;
+pub use lint::lint;
+
+use crate::profile::TemplateRef;
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+/// The built-in set, compiled in. A test checks that this list matches `templates/builtin/`.
+pub const BUILTIN_FILES: &[(&str, &str)] = &[
+    ("template.toml", include_str!("../../templates/builtin/template.toml")),
+    ("autounattend.xml.hbs", include_str!("../../templates/builtin/autounattend.xml.hbs")),
+    ("partials/accounts.hbs", include_str!("../../templates/builtin/partials/accounts.hbs")),
+    ("partials/component.hbs", include_str!("../../templates/builtin/partials/component.hbs")),
+    ("partials/disk-layout.hbs", include_str!("../../templates/builtin/partials/disk-layout.hbs")),
+    ("partials/first-logon.hbs", include_str!("../../templates/builtin/partials/first-logon.hbs")),
+    ("partials/oobe-system.hbs", include_str!("../../templates/builtin/partials/oobe-system.hbs")),
+    ("partials/oobe-system-extra.hbs", include_str!("../../templates/builtin/partials/oobe-system-extra.hbs")),
+    ("partials/specialize.hbs", include_str!("../../templates/builtin/partials/specialize.hbs")),
+    ("partials/specialize-extra.hbs", include_str!("../../templates/builtin/partials/specialize-extra.hbs")),
+    ("partials/windows-pe.hbs", include_str!("../../templates/builtin/partials/windows-pe.hbs")),
+];
+
+const MANIFEST: &str = "template.toml";
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SetManifest {
+    name: String,
+    version: u32,
+    description: Option<String>,
+    extends: Option<TemplateRef>,
+}
+
+/// A resolved template set: its own name and version, and every file after overrides.
+#[derive(Debug, Clone)]
+pub struct TemplateSet {
+    pub name: String,
+    pub version: u32,
+    pub description: Option<String>,
+    /// `name@version` of this set and each set it extends, nearest first.
+    pub lineage: Vec<String>,
+    /// Template files by path inside the set (`partials/accounts.hbs`); `template.toml` excluded.
+    pub files: BTreeMap<String, String>,
+    /// Where each file came from, for error messages (`templates/kumiai-a/partials/accounts.hbs`).
+    pub origins: BTreeMap<String, String>,
+}
+
+/// What the manifest records about the templates that made the media.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct TemplateStamp {
+    pub name: String,
+    pub version: u32,
+    pub lineage: Vec<String>,
+    pub sha256: String,
+}
+
+impl TemplateSet {
+    /// SHA-256 over every file's path and content, in path order.
+    pub fn sha256(&self) -> String {
+        let mut hasher = Sha256::new();
+        for (path, content) in &self.files {
+            hasher.update((path.len() as u64).to_le_bytes());
+            hasher.update(path.as_bytes());
+            hasher.update((content.len() as u64).to_le_bytes());
+            hasher.update(content.as_bytes());
+        }
+        hex::encode(hasher.finalize())
+    }
+
+    pub fn stamp(&self) -> TemplateStamp {
+        TemplateStamp {
+            name: self.name.clone(),
+            version: self.version,
+            lineage: self.lineage.clone(),
+            sha256: self.sha256(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum TemplateError {
+    #[error("there is no template set `{wanted}`{}", available_list(.available))]
+    NotFound { wanted: String, available: Vec<String> },
+    #[error("the template set `{name}` in `{path}` is at version {found}, but `{wanted}` was asked for")]
+    VersionMismatch { name: String, path: String, found: u32, wanted: String },
+    #[error("`{path}`: {reason}")]
+    BadManifest { path: String, reason: String },
+    #[error("the template set `{0}` extends itself, through {1}")]
+    Cycle(String, String),
+    #[error("`{path}` overrides no file of `{base}`; only partials may be added (did you misspell the name?)")]
+    OverridesNothing { path: String, base: String },
+    #[error("cannot read `{path}`: {reason}")]
+    Unreadable { path: String, reason: String },
+    #[error("{origin}:{line}: {message}")]
+    Template { origin: String, line: usize, message: String },
+    #[error("{0}")]
+    Render(String),
+}
+
+fn available_list(available: &[String]) -> String {
+    if available.is_empty() { String::new() } else { format!(" (available: {})", available.join(", ")) }
+}
+
+/// Where template sets are looked up: the built-in set, then the folders given.
+#[derive(Debug, Clone, Default)]
+pub struct Library {
+    folders: Vec<PathBuf>,
+}
+
+/// A set as listed by `tanmatsu templates list`.
+#[derive(Debug, Clone, Serialize)]
+pub struct SetSummary {
+    pub name: String,
+    pub version: u32,
+    pub extends: Option<String>,
+    pub description: Option<String>,
+    pub location: String,
+}
+
+impl Library {
+    pub fn new(folders: Vec<PathBuf>) -> Library {
+        Library { folders }
+    }
+
+    /// The library a profile sees: `templates/` beside it, then any folder given on the command line.
+    pub fn for_profile(profile_dir: &Path, extra: Option<&Path>) -> Library {
+        let mut folders = vec![profile_dir.join("templates")];
+        folders.extend(extra.map(Path::to_path_buf));
+        Library::new(folders)
+    }
+
+    pub fn list(&self) -> Result<Vec<SetSummary>, TemplateError> {
+        let builtin = builtin_manifest();
+        let mut sets = vec![SetSummary {
+            name: builtin.name,
+            version: builtin.version,
+            extends: None,
+            description: builtin.description,
+            location: "(built in)".into(),
+        }];
+        for (dir, manifest) in self.organisation_sets()? {
+            sets.push(SetSummary {
+                name: manifest.name,
+                version: manifest.version,
+                extends: manifest.extends.map(|e| e.to_string()),
+                description: manifest.description,
+                location: dir.display().to_string(),
+            });
+        }
+        Ok(sets)
+    }
+
+    /// The set `wanted`, with everything it extends merged underneath.
+    pub fn resolve(&self, wanted: &TemplateRef) -> Result<TemplateSet, TemplateError> {
+        self.resolve_chain(wanted, &mut Vec::new())
+    }
+
+    fn resolve_chain(&self, wanted: &TemplateRef, seen: &mut Vec<String>) -> Result<TemplateSet, TemplateError> {
+        let key = wanted.to_string();
+        if seen.contains(&key) {
+            return Err(TemplateError::Cycle(key, seen.join(" → ")));
+        }
+        seen.push(key.clone());
+        let builtin = builtin_manifest();
+        if wanted.name == builtin.name {
+            return if wanted.version == builtin.version {
+                Ok(builtin_set())
+            } else {
+                Err(TemplateError::VersionMismatch {
+                    name: builtin.name,
+                    path: "(built in)".into(),
+                    found: builtin.version,
+                    wanted: key,
+                })
+            };
+        }
+        let Some((dir, manifest)) = self.organisation_sets()?.into_iter().find(|(_, m)| m.name == wanted.name) else {
+            let available = self.list()?.into_iter().map(|s| format!("{}@{}", s.name, s.version)).collect();
+            return Err(TemplateError::NotFound { wanted: key, available });
+        };
+        if manifest.version != wanted.version {
+            return Err(TemplateError::VersionMismatch {
+                name: manifest.name,
+                path: dir.display().to_string(),
+                found: manifest.version,
+                wanted: key,
+            });
+        }
+        let base_ref = manifest.extends.clone().unwrap_or(TemplateRef { name: builtin.name, version: builtin.version });
+        let mut set = self.resolve_chain(&base_ref, seen)?;
+        for (path, content) in read_set_files(&dir)? {
+            let origin = dir.join(&path).display().to_string();
+            if !set.files.contains_key(&path) && !path.starts_with("partials/") {
+                return Err(TemplateError::OverridesNothing { path: origin, base: base_ref.to_string() });
+            }
+            set.files.insert(path.clone(), content);
+            set.origins.insert(path, origin);
+        }
+        set.lineage.insert(0, key);
+        set.name = manifest.name;
+        set.version = manifest.version;
+        set.description = manifest.description;
+        Ok(set)
+    }
+
+    /// Every organisation set in the library's folders, first folder first.
+    fn organisation_sets(&self) -> Result<Vec<(PathBuf, SetManifest)>, TemplateError> {
+        let mut sets = Vec::new();
+        for folder in &self.folders {
+            let Ok(entries) = std::fs::read_dir(folder) else { continue };
+            let mut dirs: Vec<PathBuf> = entries.filter_map(Result::ok).map(|e| e.path()).collect();
+            dirs.sort();
+            for dir in dirs {
+                let manifest_path = dir.join(MANIFEST);
+                if manifest_path.is_file() {
+                    sets.push((dir, read_manifest(&manifest_path)?));
+                }
+            }
+        }
+        Ok(sets)
+    }
+}
+
+fn read_manifest(path: &Path) -> Result<SetManifest, TemplateError> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|err| TemplateError::Unreadable { path: path.display().to_string(), reason: err.to_string() })?;
+    toml::from_str(&text)
+        .map_err(|err| TemplateError::BadManifest { path: path.display().to_string(), reason: err.message().into() })
+}
+
+/// The files of a set folder by path inside it, `template.toml` left out.
+fn read_set_files(dir: &Path) -> Result<Vec<(String, String)>, TemplateError> {
+    let mut files = Vec::new();
+    let mut pending = vec![dir.to_path_buf()];
+    while let Some(folder) = pending.pop() {
+        let entries = std::fs::read_dir(&folder)
+            .map_err(|err| TemplateError::Unreadable { path: folder.display().to_string(), reason: err.to_string() })?;
+        for entry in entries.filter_map(Result::ok) {
+            let path = entry.path();
+            if path.is_dir() {
+                pending.push(path);
+                continue;
+            }
+            let relative = path.strip_prefix(dir).expect("below the set folder");
+            let relative = relative.components().map(|c| c.as_os_str().to_string_lossy()).collect::<Vec<_>>().join("/");
+            if relative == MANIFEST {
+                continue;
+            }
+            let content = std::fs::read_to_string(&path).map_err(|err| TemplateError::Unreadable {
+                path: path.display().to_string(),
+                reason: err.to_string(),
+            })?;
+            files.push((relative, content));
+        }
+    }
+    files.sort();
+    Ok(files)
+}
+
+fn builtin_manifest() -> SetManifest {
+    toml::from_str(BUILTIN_FILES[0].1).expect("the built-in template.toml is checked by the test suite")
+}
+
+fn builtin_set() -> TemplateSet {
+    let manifest = builtin_manifest();
+    let files: BTreeMap<String, String> =
+        BUILTIN_FILES.iter().filter(|(p, _)| *p != MANIFEST).map(|(p, c)| (p.to_string(), c.to_string())).collect();
+    let origins = files.keys().map(|p| (p.clone(), format!("templates/builtin/{p}"))).collect();
+    TemplateSet {
+        lineage: vec![format!("{}@{}", manifest.name, manifest.version)],
+        name: manifest.name,
+        version: manifest.version,
+        description: manifest.description,
+        files,
+        origins,
+    }
+}

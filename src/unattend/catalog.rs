@@ -1,0 +1,89 @@
+//! The catalog of answer-file components and settings (`data/unattend-catalog.json`), generated from Microsoft's
+//! Unattended Windows Setup Reference by `scripts/gen-unattend-catalog.py`.
+
+use serde::Deserialize;
+use std::collections::BTreeMap;
+use std::sync::OnceLock;
+
+#[derive(Debug, Deserialize)]
+pub struct Catalog {
+    pub passes: Vec<String>,
+    pub components: BTreeMap<String, Component>,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct Component {
+    pub passes: Vec<String>,
+    /// Settings by path below the component: `UserAccounts/LocalAccounts/LocalAccount/Name`.
+    pub settings: BTreeMap<String, Setting>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum SettingKind {
+    /// Holds other settings.
+    Container,
+    /// One of a list: carries `wcm:action`.
+    ListItem,
+    /// Holds a value.
+    Value,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct Setting {
+    pub passes: Vec<String>,
+    pub kind: SettingKind,
+    /// List items identified by `wcm:keyValue`.
+    #[serde(default)]
+    pub keyed: bool,
+}
+
+/// What the catalog says of one path below a component.
+pub enum Lookup<'a> {
+    /// A setting with a page of its own.
+    Setting(&'a Setting),
+    /// A container that only the settings below it document; valid in the passes of those.
+    Implied(Vec<&'a str>),
+    Unknown,
+}
+
+const CATALOG_JSON: &str = include_str!("../../data/unattend-catalog.json");
+
+pub fn catalog() -> &'static Catalog {
+    static CATALOG: OnceLock<Catalog> = OnceLock::new();
+    CATALOG.get_or_init(|| serde_json::from_str(CATALOG_JSON).expect("data/unattend-catalog.json is checked by tests"))
+}
+
+impl Component {
+    pub fn lookup(&self, path: &str) -> Lookup<'_> {
+        if let Some(setting) = self.settings.get(path) {
+            return Lookup::Setting(setting);
+        }
+        let prefix = format!("{path}/");
+        let mut passes: Vec<&str> = self
+            .settings
+            .range(prefix.clone()..)
+            .take_while(|(p, _)| p.starts_with(&prefix))
+            .flat_map(|(_, s)| s.passes.iter().map(String::as_str))
+            .collect();
+        if passes.is_empty() {
+            return Lookup::Unknown;
+        }
+        passes.sort();
+        passes.dedup();
+        Lookup::Implied(passes)
+    }
+
+    /// The names that may stand below `parent` ("" for the component itself), for suggestions.
+    pub fn children(&self, parent: &str) -> Vec<&str> {
+        let prefix = if parent.is_empty() { String::new() } else { format!("{parent}/") };
+        let mut names: Vec<&str> = self
+            .settings
+            .keys()
+            .filter_map(|p| p.strip_prefix(prefix.as_str()))
+            .map(|rest| rest.split('/').next().unwrap_or(rest))
+            .collect();
+        names.dedup();
+        names
+    }
+}
