@@ -87,3 +87,41 @@ impl Component {
         names
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_catalog_covers_the_reference() {
+        let catalog = catalog();
+        let settings: usize = catalog.components.values().map(|c| c.settings.len()).sum();
+        assert!(
+            catalog.components.len() >= 80 && settings >= 1000,
+            "{} components, {settings} settings",
+            catalog.components.len()
+        );
+        assert_eq!(catalog.passes.len(), 7);
+    }
+
+    #[test]
+    fn facts_the_templates_rely_on() {
+        let catalog = catalog();
+        // LayeredDriver (the 106/109 keyboard) exists only in Windows PE's locale component.
+        let holders: Vec<&String> = catalog
+            .components
+            .iter()
+            .filter(|(_, c)| c.settings.contains_key("LayeredDriver"))
+            .map(|(n, _)| n)
+            .collect();
+        assert_eq!(holders, ["Microsoft-Windows-International-Core-WinPE"]);
+        let shell = &catalog.components["Microsoft-Windows-Shell-Setup"];
+        let Lookup::Setting(first_logon) = shell.lookup("FirstLogonCommands/SynchronousCommand") else { panic!() };
+        assert_eq!(
+            (first_logon.kind, first_logon.passes.as_slice()),
+            (SettingKind::ListItem, ["oobeSystem".to_string()].as_slice())
+        );
+        assert!(matches!(shell.lookup("UserAccounts"), Lookup::Implied(_) | Lookup::Setting(_)));
+        assert!(matches!(shell.lookup("TimeZones"), Lookup::Unknown));
+    }
+}

@@ -162,6 +162,7 @@ impl<'a> Validator<'a, 'static> {
                     component.passes.join(", ")
                 ),
             );
+            return Frame::Skipped;
         }
         Frame::Component { component: Some(component), pass, path: vec![component_name.to_string()] }
     }

@@ -2,6 +2,8 @@
 
 #![allow(dead_code)] // each test binary uses its own part of this module
 
+pub mod xml;
+
 use assert_cmd::Command;
 use std::path::{Path, PathBuf};
 

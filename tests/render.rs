@@ -1,0 +1,210 @@
+//! `tanmatsu render`: the answer file, setting by setting, and the media folder around it.
+
+mod common;
+
+use common::xml::{Element, parse};
+use common::{EXAMPLES, Scratch, repo, tanmatsu};
+use std::path::Path;
+
+/// Renders `profile` into `out` and returns the parsed answer file.
+fn render(profile: &Path, out: &Path) -> (String, Element) {
+    let output = tanmatsu().arg("render").arg(profile).arg("-o").arg(out).output().unwrap();
+    assert!(output.status.success(), "render failed: {}", String::from_utf8_lossy(&output.stderr));
+    let text = std::fs::read_to_string(out.join("autounattend.xml")).unwrap();
+    let tree = parse(&text);
+    (text, tree)
+}
+
+fn decode_password(value: &str) -> String {
+    use base64::Engine;
+    let bytes = base64::engine::general_purpose::STANDARD.decode(value).unwrap();
+    let units: Vec<u16> = bytes.chunks(2).map(|c| u16::from_le_bytes([c[0], c[1]])).collect();
+    String::from_utf16(&units).unwrap()
+}
+
+fn generated_password(scratch: &Scratch, example: &str, account: &str) -> String {
+    let text = std::fs::read_to_string(scratch.path(&format!("{example}.secrets.toml"))).unwrap();
+    let table: toml::Table = toml::from_str(&text).unwrap();
+    table["generated"][account].as_str().unwrap().to_string()
+}
+
+#[test]
+fn every_setting_is_where_windows_setup_reads_it() {
+    for example in EXAMPLES {
+        let scratch = Scratch::new();
+        let out = scratch.path("media");
+        let (text, xml) = render(&scratch.path(&format!("{example}.toml")), &out);
+        let profile: toml::Table =
+            toml::from_str(&std::fs::read_to_string(scratch.path(&format!("{example}.toml"))).unwrap()).unwrap();
+        let hostname = profile["terminal"]["hostname"].as_str().unwrap();
+        let image = profile["terminal"]["image"].as_str().unwrap();
+        let organization = profile["organization"]["name"].as_str().unwrap();
+
+        assert!(!text.starts_with('\u{FEFF}'), "no byte-order mark: Windows 11 24H2 Setup rejects one");
+        assert_eq!(xml.name, "unattend");
+        assert_eq!(xml.attribute("xmlns"), Some("urn:schemas-microsoft-com:unattend"));
+
+        // windowsPE: Japanese UI and 106/109 keyboard, EULA, disk, image.
+        let winpe = xml.component("windowsPE", "Microsoft-Windows-International-Core-WinPE");
+        assert_eq!(winpe.value("SetupUILanguage/UILanguage"), "ja-JP");
+        assert_eq!(
+            winpe.value("InputLocale"),
+            "0411:{03B5835F-F03C-411B-9CE2-AA23E1171E36}{A76C93D9-5523-4E90-AAFA-4DB112F9AC76}"
+        );
+        assert_eq!(winpe.value("LayeredDriver"), "6");
+        for locale in ["SystemLocale", "UILanguage", "UserLocale"] {
+            assert_eq!(winpe.value(locale), "ja-JP", "{locale}");
+        }
+        let setup = xml.component("windowsPE", "Microsoft-Windows-Setup");
+        assert_eq!(setup.value("UserData/AcceptEula"), "true");
+        assert_eq!(setup.value("UserData/Organization"), organization);
+        let disk = &setup.all("DiskConfiguration/Disk")[0];
+        assert_eq!(disk.value("DiskID"), "0");
+        assert_eq!(disk.value("WillWipeDisk"), "true");
+        let types = disk.values("CreatePartitions/CreatePartition/Type");
+        assert_eq!(types, ["Primary", "EFI", "MSR", "Primary"]);
+        assert_eq!(disk.values("CreatePartitions/CreatePartition/Extend"), ["true"], "only Windows takes the rest");
+        let formats = disk.values("ModifyPartitions/ModifyPartition/Format");
+        assert_eq!(formats, ["NTFS", "FAT32", "NTFS"]);
+        assert_eq!(disk.values("ModifyPartitions/ModifyPartition/TypeID"), ["DE94BBA4-06D1-4D40-A16A-BFD50179D6AC"]);
+        assert_eq!(setup.value("ImageInstall/OSImage/InstallFrom/MetaData/Key"), "/IMAGE/NAME");
+        assert_eq!(setup.value("ImageInstall/OSImage/InstallFrom/MetaData/Value"), image);
+        assert_eq!(setup.value("ImageInstall/OSImage/InstallTo/PartitionID"), "4");
+        assert!(setup.all("UserData/ProductKey").is_empty(), "no product key in the examples");
+
+        // specialize: name, organisation, Tokyo time, no Remote Desktop.
+        let shell = xml.component("specialize", "Microsoft-Windows-Shell-Setup");
+        assert_eq!(shell.value("ComputerName"), hostname);
+        assert_eq!(shell.value("RegisteredOrganization"), organization);
+        assert_eq!(shell.value("TimeZone"), "Tokyo Standard Time");
+        let rdp = xml.component("specialize", "Microsoft-Windows-TerminalServices-LocalSessionManager");
+        assert_eq!(rdp.value("fDenyTSConnections"), "true");
+
+        // oobeSystem: every question answered, accounts, one automatic logon, the hand-off.
+        let intl = xml.component("oobeSystem", "Microsoft-Windows-International-Core");
+        assert_eq!(intl.value("UserLocale"), "ja-JP");
+        let oobe = xml.component("oobeSystem", "Microsoft-Windows-Shell-Setup");
+        for hidden in [
+            "HideEULAPage",
+            "HideLocalAccountScreen",
+            "HideOEMRegistrationScreen",
+            "HideOnlineAccountScreens",
+            "HideWirelessSetupInOOBE",
+        ] {
+            assert_eq!(oobe.value(&format!("OOBE/{hidden}")), "true", "{hidden}");
+        }
+        assert_eq!(oobe.value("OOBE/ProtectYourPC"), "3");
+        let accounts = oobe.all("UserAccounts/LocalAccounts/LocalAccount");
+        let admin = profile["accounts"]["admin"]["name"].as_str().unwrap();
+        let operators: Vec<&str> =
+            profile["accounts"]["operators"].as_array().unwrap().iter().map(|o| o["name"].as_str().unwrap()).collect();
+        assert_eq!(accounts.len(), 1 + operators.len());
+        for account in &accounts {
+            let name = account.value("Name");
+            assert_eq!(account.attribute("wcm:action"), Some("add"));
+            assert_eq!(account.value("Password/PlainText"), "false");
+            let password = generated_password(&scratch, example, &name);
+            assert_eq!(decode_password(&account.value("Password/Value")), format!("{password}Password"));
+            assert!(!text.contains(&password), "the password is never in the file as plain text");
+            let group = if name == admin { "Administrators" } else { "Users" };
+            assert_eq!(account.value("Group"), group, "{name}");
+        }
+        assert_eq!(oobe.value("AutoLogon/Enabled"), "true");
+        assert_eq!(oobe.value("AutoLogon/LogonCount"), "1");
+        assert_eq!(oobe.value("AutoLogon/Username"), admin);
+        assert_eq!(oobe.value("AutoLogon/Password/PlainText"), "false");
+        let command = oobe.value("FirstLogonCommands/SynchronousCommand/CommandLine");
+        assert!(command.starts_with("powershell.exe -NoProfile -ExecutionPolicy Bypass -Command "), "{command}");
+        let marker =
+            command.split("Join-Path $_.Root '").nth(1).unwrap().split('\'').next().unwrap().replace('\\', "/");
+        assert!(out.join(&marker).is_file(), "the marker {marker} the command looks for is on the media");
+        assert!(command.contains("tanmatsu\\scripts\\Start-Provisioning.ps1"), "{command}");
+    }
+}
+
+#[test]
+fn the_answer_files_match_the_reviewed_golden_files() {
+    for example in EXAMPLES {
+        let scratch = Scratch::new();
+        let (text, _) = render(&scratch.path(&format!("{example}.toml")), &scratch.path("media"));
+        let golden = std::fs::read_to_string(repo().join(format!("answerfiles/{example}.xml"))).unwrap();
+        assert!(
+            text == golden,
+            "answerfiles/{example}.xml differs from what render writes; after an intended change run \
+             scripts/update-answerfiles.sh and review `git diff answerfiles/`"
+        );
+    }
+}
+
+#[test]
+fn hostile_values_stay_data() {
+    let hostile = "A&B <x> \"q\" 'a' ]]> --> 健康保険組合\nsecond line";
+    let scratch = Scratch::new();
+    let toml_string = toml::Value::String(hostile.into()).to_string();
+    scratch.edited_profile("kenpo-kumiai", "name = \"サンプル健康保険組合\"", &format!("name = {toml_string}"));
+    let profile =
+        scratch.edited_profile("kenpo-kumiai", "full_name = \"端末管理者\"", &format!("full_name = {toml_string}"));
+    let (text, xml) = render(&profile, &scratch.path("media"));
+    assert!(!text.contains("<x>") && !text.contains("]]>"), "markup in values is escaped");
+    let setup = xml.component("windowsPE", "Microsoft-Windows-Setup");
+    assert_eq!(setup.value("UserData/Organization"), hostile);
+    assert_eq!(xml.component("specialize", "Microsoft-Windows-Shell-Setup").value("RegisteredOwner"), hostile);
+    let oobe = xml.component("oobeSystem", "Microsoft-Windows-Shell-Setup");
+    let admin =
+        oobe.all("UserAccounts/LocalAccounts/LocalAccount").into_iter().find(|a| a.value("Name") == "kanri").unwrap();
+    assert_eq!(admin.value("DisplayName"), hostile);
+}
+
+#[test]
+fn an_existing_folder_is_kept_unless_forced() {
+    let scratch = Scratch::new();
+    let out = scratch.path("media");
+    std::fs::create_dir_all(&out).unwrap();
+    std::fs::write(out.join("precious.txt"), "keep me").unwrap();
+    let profile = scratch.path("kenpo-kumiai.toml");
+    let output = tanmatsu().arg("render").arg(&profile).arg("-o").arg(&out).output().unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("pass --force"));
+    assert_eq!(std::fs::read_to_string(out.join("precious.txt")).unwrap(), "keep me");
+
+    tanmatsu().arg("render").arg(&profile).arg("-o").arg(&out).arg("--force").assert().success();
+    assert!(!out.join("precious.txt").exists() && out.join("autounattend.xml").is_file());
+    let leftovers: Vec<_> = std::fs::read_dir(scratch.dir.path())
+        .unwrap()
+        .filter_map(Result::ok)
+        .filter(|e| e.file_name().to_string_lossy().contains("tanmatsu"))
+        .collect();
+    assert!(leftovers.is_empty(), "no staging or old folders are left: {leftovers:?}");
+}
+
+#[test]
+fn a_profile_that_violates_the_spec_makes_no_media() {
+    let scratch = Scratch::new();
+    let profile = scratch.edited_profile("kenpo-kumiai", "windows = \"11-pro\"", "windows = \"11-home\"");
+    let out = scratch.path("media");
+    let output = tanmatsu().arg("render").arg(&profile).arg("-o").arg(&out).output().unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("error[SW-1]"));
+    assert!(!out.exists(), "nothing is written");
+}
+
+#[test]
+fn the_manifest_lists_every_file_with_its_hash_and_the_templates() {
+    let scratch = Scratch::new();
+    let out = scratch.path("media");
+    render(&scratch.path("kenpo-kumiai.toml"), &out);
+    let manifest: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("tanmatsu/manifest.json")).unwrap()).unwrap();
+    assert_eq!(manifest["templates"]["name"], "builtin");
+    assert_eq!(manifest["templates"]["version"], 1);
+    assert_eq!(manifest["templates"]["sha256"].as_str().unwrap().len(), 64);
+    let listed: Vec<&str> = manifest["files"].as_array().unwrap().iter().map(|f| f["path"].as_str().unwrap()).collect();
+    assert!(listed.contains(&"autounattend.xml") && listed.contains(&"tanmatsu/certs/device.pfx"));
+    // sha256sum, which no one here wrote, agrees with every line of SHA256SUMS.
+    let status = std::process::Command::new("sha256sum")
+        .args(["--check", "--strict", "--quiet", "tanmatsu/SHA256SUMS"])
+        .current_dir(&out)
+        .status()
+        .unwrap();
+    assert!(status.success());
+}

@@ -1,0 +1,207 @@
+//! Template sets: built-in files, organisation overrides, and what the engine and the validator refuse.
+
+mod common;
+
+use common::xml::parse;
+use common::{Scratch, repo, tanmatsu};
+use tanmatsu::templates::{BUILTIN_FILES, lint};
+
+/// Writes an organisation template set `name@version` into the scratch copy's `templates/` folder.
+fn organisation_set(scratch: &Scratch, name: &str, version: u32, files: &[(&str, &str)]) {
+    let dir = scratch.path(&format!("templates/{name}"));
+    std::fs::create_dir_all(dir.join("partials")).unwrap();
+    std::fs::write(
+        dir.join("template.toml"),
+        format!("name = \"{name}\"\nversion = {version}\nextends = \"builtin@1\"\ndescription = \"test set\"\n"),
+    )
+    .unwrap();
+    for (path, content) in files {
+        std::fs::write(dir.join(path), content).unwrap();
+    }
+}
+
+/// Renders the example with the profile's template set replaced by `set`; returns (exit code, stderr).
+fn render_with_set(scratch: &Scratch, set: &str) -> (i32, String) {
+    let profile = scratch.edited_profile("kenpo-kumiai", "template = \"builtin@1\"", &format!("template = \"{set}\""));
+    let output = tanmatsu().arg("render").arg(&profile).arg("-o").arg(scratch.path("media")).output().unwrap();
+    (output.status.code().unwrap(), String::from_utf8(output.stderr).unwrap())
+}
+
+const COMPONENT_OPEN: &str = "{{#> component component=";
+
+#[test]
+fn the_compiled_in_set_is_the_templates_folder_and_passes_the_lint() {
+    let folder = repo().join("templates/builtin");
+    let mut on_disk: Vec<String> = walk(&folder);
+    on_disk.sort();
+    let mut embedded: Vec<String> = BUILTIN_FILES.iter().map(|(p, _)| p.to_string()).collect();
+    embedded.sort();
+    assert_eq!(embedded, on_disk, "src/templates/mod.rs BUILTIN_FILES must list every file of templates/builtin");
+    for (path, content) in BUILTIN_FILES {
+        assert_eq!(std::fs::read_to_string(folder.join(path)).unwrap(), *content);
+        assert_eq!(lint(content), None, "{path}");
+    }
+}
+
+fn walk(dir: &std::path::Path) -> Vec<String> {
+    let mut found = Vec::new();
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            let prefix = path.file_name().unwrap().to_string_lossy().to_string();
+            found.extend(walk(&path).into_iter().map(|p| format!("{prefix}/{p}")));
+        } else {
+            found.push(path.file_name().unwrap().to_string_lossy().to_string());
+        }
+    }
+    found
+}
+
+#[test]
+fn an_organisation_set_overrides_a_partial_and_is_recorded_in_the_manifest() {
+    let scratch = Scratch::new();
+    let extra = format!(
+        "{COMPONENT_OPEN}\"Microsoft-Windows-SQMAPI\"}}}}\n      <CEIPEnabled>0</CEIPEnabled>\n{{{{/component}}}}\n"
+    );
+    organisation_set(&scratch, "kumiai-a", 3, &[("partials/specialize-extra.hbs", &extra)]);
+    let (code, stderr) = render_with_set(&scratch, "kumiai-a@3");
+    assert_eq!(code, 0, "{stderr}");
+    let xml = parse(&std::fs::read_to_string(scratch.path("media/autounattend.xml")).unwrap());
+    assert_eq!(xml.component("specialize", "Microsoft-Windows-SQMAPI").value("CEIPEnabled"), "0");
+    assert_eq!(xml.component("specialize", "Microsoft-Windows-Shell-Setup").value("TimeZone"), "Tokyo Standard Time");
+
+    let manifest: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(scratch.path("media/tanmatsu/manifest.json")).unwrap()).unwrap();
+    assert_eq!(manifest["templates"]["name"], "kumiai-a");
+    assert_eq!(manifest["templates"]["version"], 3);
+    assert_eq!(manifest["templates"]["lineage"], serde_json::json!(["kumiai-a@3", "builtin@1"]));
+
+    let listed = tanmatsu().args(["templates", "list", "--dir"]).arg(scratch.path("templates")).output().unwrap();
+    let listed = String::from_utf8(listed.stdout).unwrap();
+    assert!(listed.contains("builtin@1") && listed.contains("kumiai-a@3 (extends builtin@1)"), "{listed}");
+}
+
+#[test]
+fn the_template_hash_changes_with_any_template_byte() {
+    let hashes: Vec<String> = ["0", "1"]
+        .iter()
+        .map(|value| {
+            let scratch = Scratch::new();
+            let extra = format!(
+                "{COMPONENT_OPEN}\"Microsoft-Windows-SQMAPI\"}}}}\n      <CEIPEnabled>{value}</CEIPEnabled>\n{{{{/component}}}}\n"
+            );
+            organisation_set(&scratch, "kumiai-a", 1, &[("partials/specialize-extra.hbs", &extra)]);
+            assert_eq!(render_with_set(&scratch, "kumiai-a@1").0, 0);
+            let text = std::fs::read_to_string(scratch.path("media/tanmatsu/manifest.json")).unwrap();
+            let manifest: serde_json::Value = serde_json::from_str(&text).unwrap();
+            manifest["templates"]["sha256"].as_str().unwrap().to_string()
+        })
+        .collect();
+    assert_ne!(hashes[0], hashes[1]);
+}
+
+#[test]
+fn a_version_mismatch_and_an_unknown_set_are_errors() {
+    let scratch = Scratch::new();
+    organisation_set(&scratch, "kumiai-a", 2, &[]);
+    let (code, stderr) = render_with_set(&scratch, "kumiai-a@1");
+    assert_eq!(code, 1);
+    assert!(stderr.contains("is at version 2, but `kumiai-a@1` was asked for"), "{stderr}");
+
+    let scratch = Scratch::new();
+    let (code, stderr) = render_with_set(&scratch, "kumiai-b@1");
+    assert_eq!(code, 1);
+    assert!(stderr.contains("there is no template set `kumiai-b@1` (available: builtin@1)"), "{stderr}");
+}
+
+#[test]
+fn a_misspelt_override_is_refused() {
+    let scratch = Scratch::new();
+    organisation_set(&scratch, "kumiai-a", 1, &[("autounatend.xml.hbs", "<unattend/>")]);
+    let (code, stderr) = render_with_set(&scratch, "kumiai-a@1");
+    assert_eq!(code, 1);
+    assert!(stderr.contains("autounatend.xml.hbs` overrides no file of `builtin@1`"), "{stderr}");
+}
+
+#[test]
+fn settings_windows_setup_would_ignore_are_refused_with_their_line() {
+    let scratch = Scratch::new();
+    let bad = format!(
+        "{COMPONENT_OPEN}\"Microsoft-Windows-Shell-Setupp\"}}}}\n      <TimeZone>Tokyo Standard Time</TimeZone>\n{{{{/component}}}}\n\
+         {COMPONENT_OPEN}\"Microsoft-Windows-International-Core-WinPE\"}}}}\n      <UILanguage>ja-JP</UILanguage>\n{{{{/component}}}}\n\
+         {COMPONENT_OPEN}\"Microsoft-Windows-Shell-Setup\"}}}}\n      <TimeZones>Tokyo Standard Time</TimeZones>\n{{{{/component}}}}\n"
+    );
+    organisation_set(&scratch, "kumiai-a", 1, &[("partials/specialize-extra.hbs", &bad)]);
+    let (code, stderr) = render_with_set(&scratch, "kumiai-a@1");
+    assert_eq!(code, 1, "{stderr}");
+    assert!(stderr.contains("3 problem(s)"), "{stderr}");
+
+    // Each finding names a line of the rendered answer file; the line shown is the offending one.
+    let finding = |needle: &str| -> String {
+        let start = stderr.find(needle).unwrap_or_else(|| panic!("`{needle}` in {stderr}"));
+        stderr[start..].split("\n\n").next().unwrap().to_string()
+    };
+    let misspelt = finding("there is no component `Microsoft-Windows-Shell-Setupp`");
+    assert!(misspelt.contains("did you mean `Microsoft-Windows-Shell-Setup`?"), "{misspelt}");
+    assert!(
+        misspelt.contains("--> autounattend.xml:") && misspelt.contains("Microsoft-Windows-Shell-Setupp\""),
+        "{misspelt}"
+    );
+    let wrong_pass =
+        finding("the component `Microsoft-Windows-International-Core-WinPE` is not valid in the specialize pass");
+    assert!(wrong_pass.contains("valid in: windowsPE"), "{wrong_pass}");
+    let unknown = finding("`TimeZones` is not a setting of Microsoft-Windows-Shell-Setup");
+    assert!(unknown.contains("did you mean `TimeZone`?") && unknown.contains("<TimeZones>"), "{unknown}");
+    assert!(!scratch.path("media").exists(), "nothing is written");
+}
+
+#[test]
+fn a_setting_in_the_wrong_pass_and_bad_attributes_are_refused() {
+    let scratch = Scratch::new();
+    let bad = "    <component name=\"Microsoft-Windows-Shell-Setup\" processorArchitecture=\"x64\" publicKeyToken=\"31bf3856ad364e35\" language=\"neutral\" versionScope=\"nonSxS\">\n      <FirstLogonCommands>\n      </FirstLogonCommands>\n    </component>\n";
+    organisation_set(&scratch, "kumiai-a", 1, &[("partials/specialize-extra.hbs", bad)]);
+    let (code, stderr) = render_with_set(&scratch, "kumiai-a@1");
+    assert_eq!(code, 1, "{stderr}");
+    assert!(stderr.contains("processorArchitecture=\"x64\"; expected \"amd64\""), "{stderr}");
+    assert!(
+        stderr.contains("the setting `Microsoft-Windows-Shell-Setup/FirstLogonCommands` is not valid in the specialize pass (valid in: oobeSystem)"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn a_bare_value_in_a_template_is_refused_by_the_lint() {
+    let scratch = Scratch::new();
+    organisation_set(
+        &scratch,
+        "kumiai-a",
+        1,
+        &[("partials/specialize-extra.hbs", "<!-- ok -->\n{{terminal.hostname}}\n")],
+    );
+    let (code, stderr) = render_with_set(&scratch, "kumiai-a@1");
+    assert_eq!(code, 1);
+    assert!(
+        stderr.contains("specialize-extra.hbs:2: `{{terminal.hostname}}` prints a value without escaping it"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn a_misspelt_name_inside_if_is_an_error_not_the_else_branch() {
+    let scratch = Scratch::new();
+    let template = "{{#if terminal.prodct_key}}<!-- key -->{{else}}<!-- no key -->{{/if}}\n";
+    organisation_set(&scratch, "kumiai-a", 1, &[("partials/specialize-extra.hbs", template)]);
+    let (code, stderr) = render_with_set(&scratch, "kumiai-a@1");
+    assert_eq!(code, 1);
+    assert!(stderr.contains("specialize-extra.hbs") && stderr.contains("prodct_key"), "{stderr}");
+}
+
+#[test]
+fn check_reports_a_broken_template_set_against_the_template_field() {
+    let scratch = Scratch::new();
+    organisation_set(&scratch, "kumiai-a", 1, &[("partials/specialize-extra.hbs", "{{{raw}}}")]);
+    let profile = scratch.edited_profile("kenpo-kumiai", "template = \"builtin@1\"", "template = \"kumiai-a@1\"");
+    let (code, stdout, _) = common::check(&profile, &[]);
+    assert_eq!(code, 1);
+    assert!(stdout.contains("prints a value unescaped") && stdout.contains("kenpo-kumiai.toml:8:"), "{stdout}");
+}
