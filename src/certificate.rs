@@ -35,6 +35,12 @@ impl Certificate {
         this.issuer().as_raw() == issuer.subject().as_raw() && this.verify_signature(Some(issuer.public_key())).is_ok()
     }
 
+    /// Whether this certificate signed itself: a root authority.
+    pub fn is_self_signed(&self) -> bool {
+        let parsed = self.parsed();
+        parsed.subject().as_raw() == parsed.issuer().as_raw() && self.is_signed_by(self)
+    }
+
     pub fn is_example(&self) -> bool {
         self.parsed().subject().to_string().contains(EXAMPLE_MARKER)
     }

@@ -30,45 +30,75 @@ pub fn windows_path(media_path: &str) -> String {
     media_path.replace('/', "\\")
 }
 
+/// What a file is for, so that the scripts can find it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Role {
+    AcrobatReader,
+    Archiver,
+    CsvEditor,
+    /// The profile's `software.extra[n]`.
+    Extra(usize),
+    DefenderDefinitions,
+    /// The profile's `certificates.authorities[n]`.
+    Authority(usize),
+    DeviceCertificate,
+    WindowsUpdate,
+}
+
 /// One file the profile brings onto the media.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct MediaFile {
     pub source: PathBuf,
     /// Relative to the media's root, with `/`.
     pub destination: String,
+    pub role: Role,
 }
 
 /// Every file the profile names, with its place on the media, in a fixed order.
 pub fn profile_files(loaded: &LoadedProfile) -> Vec<MediaFile> {
     let profile = &loaded.profile;
     let software = &profile.software;
-    let mut placed: Vec<(PathBuf, String)> = vec![
-        (software.acrobat_reader.installer.clone(), "payload/acrobat-reader".into()),
-        (software.archiver.installer.clone(), "payload/archiver".into()),
+    let mut placed: Vec<(PathBuf, &str, Role)> = vec![
+        (software.acrobat_reader.installer.clone(), "payload/acrobat-reader", Role::AcrobatReader),
+        (software.archiver.installer.clone(), "payload/archiver", Role::Archiver),
     ];
-    placed.extend(software.csv_editor.iter().map(|editor| (editor.installer.clone(), "payload/csv-editor".into())));
+    placed.extend(software.csv_editor.iter().map(|e| (e.installer.clone(), "payload/csv-editor", Role::CsvEditor)));
+    placed
+        .extend(software.extra.iter().enumerate().map(|(i, e)| (e.installer.clone(), "payload/extra", Role::Extra(i))));
     placed.extend(
-        software.extra.iter().enumerate().map(|(i, e)| (e.installer.clone(), format!("payload/extra/{}", i + 1))),
+        profile.updates.defender_definitions.iter().map(|d| (d.clone(), "updates/defender", Role::DefenderDefinitions)),
     );
-    placed.extend(profile.updates.defender_definitions.iter().map(|d| (d.clone(), "updates/defender".into())));
-    placed.extend(profile.certificates.authorities.iter().map(|a| (a.clone(), "certs/authorities".into())));
+    placed.extend(
+        profile
+            .certificates
+            .authorities
+            .iter()
+            .enumerate()
+            .map(|(i, a)| (a.clone(), "certs/authorities", Role::Authority(i))),
+    );
     if let Some(folder) = &profile.updates.windows {
         let mut updates: Vec<PathBuf> = std::fs::read_dir(loaded.resolve(folder))
             .map(|entries| entries.filter_map(Result::ok).map(|e| folder.join(e.file_name())).collect())
             .unwrap_or_default();
         updates.sort();
-        placed.extend(updates.into_iter().map(|u| (u, "updates/windows".into())));
+        placed.extend(updates.into_iter().map(|u| (u, "updates/windows", Role::WindowsUpdate)));
     }
     let mut files: Vec<MediaFile> = placed
         .into_iter()
-        .map(|(source, folder)| {
+        .map(|(source, folder, role)| {
             let name = source.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-            MediaFile { source: loaded.resolve(&source), destination: format!("{MEDIA_DIR}/{folder}/{name}") }
+            // Extras each get a folder of their own, so that two installers of the same name cannot collide.
+            let folder = match role {
+                Role::Extra(i) => format!("{folder}/{}", i + 1),
+                _ => folder.to_string(),
+            };
+            MediaFile { source: loaded.resolve(&source), destination: format!("{MEDIA_DIR}/{folder}/{name}"), role }
         })
         .collect();
     files.push(MediaFile {
         source: loaded.resolve(&profile.certificates.device.pfx),
         destination: format!("{MEDIA_DIR}/certs/device.pfx"),
+        role: Role::DeviceCertificate,
     });
     files
 }

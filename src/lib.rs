@@ -13,6 +13,7 @@ pub mod manifest;
 pub mod net;
 pub mod payload;
 pub mod profile;
+pub mod provisioning;
 pub mod render;
 pub mod secrets;
 pub mod spec;

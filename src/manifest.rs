@@ -2,7 +2,6 @@
 //! them. Written as `tanmatsu/manifest.json` and as `tanmatsu/SHA256SUMS` (the format `sha256sum -c` reads, paths
 //! relative to the media's root).
 
-use crate::layout;
 use crate::render::Prepared;
 use crate::templates::TemplateStamp;
 use serde::{Deserialize, Serialize};
@@ -55,24 +54,22 @@ impl Manifest {
     }
 }
 
-/// Hashes every file under `root` (but the manifest files themselves) into a manifest.
-pub fn collect(root: &Path, prepared: &Prepared) -> Result<Manifest, (PathBuf, std::io::Error)> {
-    let mut files = Vec::new();
-    for (relative, path) in walk(root)? {
-        if relative == layout::MANIFEST || relative == layout::CHECKSUMS {
-            continue;
-        }
-        let (size, sha256) = hash_file(&path).map_err(|err| (path.clone(), err))?;
-        files.push(FileRecord { path: relative, size, sha256 });
-    }
-    Ok(Manifest {
+/// The manifest of media whose files are `records` (any order; listed by path).
+pub fn build(prepared: &Prepared, mut records: Vec<FileRecord>) -> Manifest {
+    records.sort_by(|a, b| a.path.cmp(&b.path));
+    Manifest {
         manifest_version: MANIFEST_VERSION,
         tanmatsu_version: env!("CARGO_PKG_VERSION").to_string(),
         media_id: prepared.media_id.clone(),
         profile_sha256: prepared.profile_sha256.clone(),
         templates: prepared.stamp.clone().into(),
-        files,
-    })
+        files: records,
+    }
+}
+
+/// The record of bytes written by tanmatsu itself.
+pub fn record_bytes(path: &str, bytes: &[u8]) -> FileRecord {
+    FileRecord { path: path.to_string(), size: bytes.len() as u64, sha256: hex::encode(Sha256::digest(bytes)) }
 }
 
 /// Every file below `root` as (path relative to root with `/`, full path), sorted by relative path.
@@ -96,6 +93,27 @@ pub fn walk(root: &Path) -> Result<Vec<(String, PathBuf)>, (PathBuf, std::io::Er
     }
     found.sort();
     Ok(found)
+}
+
+/// Copies `source` to `target`, hashing the bytes on the way: each file is read once.
+pub fn copy_hashed(source: &Path, target: &Path) -> std::io::Result<(u64, String)> {
+    use std::io::Write;
+    let mut input = std::fs::File::open(source)?;
+    let mut output = std::fs::File::create(target)?;
+    let mut hasher = Sha256::new();
+    let mut buffer = vec![0u8; 1 << 20];
+    let mut size = 0u64;
+    loop {
+        let read = input.read(&mut buffer)?;
+        if read == 0 {
+            break;
+        }
+        hasher.update(&buffer[..read]);
+        output.write_all(&buffer[..read])?;
+        size += read as u64;
+    }
+    output.sync_all()?;
+    Ok((size, hex::encode(hasher.finalize())))
 }
 
 /// Size and SHA-256 of a file, read in large blocks.

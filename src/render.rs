@@ -4,12 +4,14 @@
 //! the template set and validated against the catalog, and everything is laid out in a temporary sibling folder
 //! that replaces the target only when complete.
 
+use crate::certificate::{Certificate, DeviceIdentity, open_pkcs12, read_certificate};
 use crate::check::{self, Context};
 use crate::diagnostic::Diagnostic;
 use crate::escape;
 use crate::layout::{self, MediaFile};
-use crate::manifest::{self, Manifest};
+use crate::manifest::{self, FileRecord, Manifest};
 use crate::profile::LoadedProfile;
+use crate::provisioning::{ScriptInputs, render_scripts};
 use crate::secrets::Secrets;
 use crate::templates::{Engine, Library, TemplateSet, TemplateStamp};
 use crate::unattend::{encode_password, validate};
@@ -78,7 +80,7 @@ pub fn render_to_folder(
     };
     std::fs::create_dir_all(parent).map_err(io_error(parent))?;
     let staging = tempfile::Builder::new().prefix(".tanmatsu-render-").tempdir_in(parent).map_err(io_error(parent))?;
-    let manifest = write_tree(&prepared, staging.path())?;
+    let manifest = write_tree(loaded, &prepared, staging.path())?;
     replace_folder(staging, out)?;
     Ok(Rendered { answer_file: prepared.answer_file, manifest })
 }
@@ -90,6 +92,9 @@ pub struct Prepared {
     pub stamp: TemplateStamp,
     pub media_id: String,
     pub profile_sha256: String,
+    engine: Engine,
+    device: DeviceIdentity,
+    authorities: Vec<Certificate>,
 }
 
 pub fn prepare(loaded: &LoadedProfile, options: &RenderOptions) -> Result<Prepared, RenderError> {
@@ -102,12 +107,45 @@ pub fn prepare(loaded: &LoadedProfile, options: &RenderOptions) -> Result<Prepar
     let set = library.resolve(&loaded.profile.template)?;
     let profile_sha256 = hex::encode(Sha256::digest(loaded.text.as_bytes()));
     let media_id = media_id(&profile_sha256, &set);
-    let answer_file = render_answer_file(loaded, &set, &media_id)?;
+    let engine = Engine::new(&set)?;
+    let answer_file = render_answer_file(loaded, &engine, &set, &media_id)?;
     let findings = validate(Path::new(layout::ANSWER_FILE), &answer_file);
     if !findings.is_empty() {
         return Err(RenderError::InvalidAnswerFile(findings));
     }
-    Ok(Prepared { answer_file, files: layout::profile_files(loaded), stamp: set.stamp(), media_id, profile_sha256 })
+    let (device, authorities) = read_certificates(loaded)?;
+    Ok(Prepared {
+        answer_file,
+        files: layout::profile_files(loaded),
+        stamp: set.stamp(),
+        media_id,
+        profile_sha256,
+        engine,
+        device,
+        authorities,
+    })
+}
+
+/// The device identity and the authorities, which `check` has already found sound.
+fn read_certificates(loaded: &LoadedProfile) -> Result<(DeviceIdentity, Vec<Certificate>), RenderError> {
+    let certificates = &loaded.profile.certificates;
+    let password = Secrets::open(loaded)?.peek("certificates.device", &certificates.device.password)?;
+    let password = password.ok_or_else(|| RenderError::Io {
+        path: certificates.device.pfx.clone(),
+        reason: "the device certificate's password cannot be generated".into(),
+    })?;
+    let pfx = loaded.resolve(&certificates.device.pfx);
+    let device = open_pkcs12(&pfx, password.expose())
+        .map_err(|err| RenderError::Io { path: pfx.clone(), reason: err.to_string() })?;
+    let authorities = certificates
+        .authorities
+        .iter()
+        .map(|path| {
+            let path = loaded.resolve(path);
+            read_certificate(&path).map_err(|reason| RenderError::Io { path, reason })
+        })
+        .collect::<Result<_, _>>()?;
+    Ok((device, authorities))
 }
 
 /// The media's identity: the profile and the templates that made them (and so, their answer file).
@@ -167,7 +205,12 @@ struct FirstLogonModel {
     command_line: String,
 }
 
-fn render_answer_file(loaded: &LoadedProfile, set: &TemplateSet, media_id: &str) -> Result<String, RenderError> {
+fn render_answer_file(
+    loaded: &LoadedProfile,
+    engine: &Engine,
+    set: &TemplateSet,
+    media_id: &str,
+) -> Result<String, RenderError> {
     let profile = &loaded.profile;
     let mut secrets = Secrets::open(loaded)?;
     let mut account = |account: &crate::profile::Account| -> Result<(AccountModel, String), RenderError> {
@@ -199,7 +242,7 @@ fn render_answer_file(loaded: &LoadedProfile, set: &TemplateSet, media_id: &str)
             command_line: first_logon_command(media_id),
         },
     };
-    Ok(Engine::new(set)?.render("autounattend.xml", &model)?)
+    Ok(engine.render("autounattend.xml", &model)?)
 }
 
 /// The first-logon command: find the drive that carries this media's marker, then run the entry script from it,
@@ -215,31 +258,56 @@ pub fn first_logon_command(media_id: &str) -> String {
     )
 }
 
-fn write_tree(prepared: &Prepared, root: &Path) -> Result<Manifest, RenderError> {
-    let write = |relative: &str, bytes: &[u8]| -> Result<(), RenderError> {
-        let path = root.join(relative);
-        if let Some(parent) = path.parent() {
-            std::fs::create_dir_all(parent).map_err(io_error(parent))?;
-        }
-        std::fs::write(&path, bytes).map_err(io_error(&path))
+/// Writes the media's tree under `root`: payloads (hashed as they are copied), the scripts that carry those hashes,
+/// the answer file, the marker, and the manifest of it all.
+fn write_tree(loaded: &LoadedProfile, prepared: &Prepared, root: &Path) -> Result<Manifest, RenderError> {
+    let mut payloads = Vec::new();
+    for file in &prepared.files {
+        let target = root.join(&file.destination);
+        create_parent(&target)?;
+        let (size, sha256) = manifest::copy_hashed(&file.source, &target).map_err(io_error(&file.source))?;
+        payloads.push((file.clone(), FileRecord { path: file.destination.clone(), size, sha256 }));
+    }
+    let inputs = ScriptInputs {
+        loaded,
+        media_id: &prepared.media_id,
+        payloads: &payloads,
+        device: &prepared.device,
+        authorities: &prepared.authorities,
     };
-    write(layout::ANSWER_FILE, prepared.answer_file.as_bytes())?;
     let marker = format!(
         "tanmatsu provisioning media {}\r\nThe first-logon command finds this stick by this file.\r\n",
         prepared.media_id
     );
-    write(&layout::marker(&prepared.media_id), marker.as_bytes())?;
-    for file in &prepared.files {
-        let target = root.join(&file.destination);
-        if let Some(parent) = target.parent() {
-            std::fs::create_dir_all(parent).map_err(io_error(parent))?;
-        }
-        std::fs::copy(&file.source, &target).map_err(io_error(&file.source))?;
+    let mut generated: Vec<(String, Vec<u8>)> = render_scripts(&prepared.engine, &inputs)?
+        .into_iter()
+        .map(|script| (script.destination, script.bytes))
+        .collect();
+    generated.push((layout::ANSWER_FILE.to_string(), prepared.answer_file.clone().into_bytes()));
+    generated.push((layout::marker(&prepared.media_id), marker.into_bytes()));
+
+    let mut records: Vec<FileRecord> = payloads.into_iter().map(|(_, record)| record).collect();
+    for (destination, bytes) in &generated {
+        write_file(root, destination, bytes)?;
+        records.push(manifest::record_bytes(destination, bytes));
     }
-    let manifest = manifest::collect(root, prepared).map_err(|(path, err)| io_error(&path)(err))?;
-    write(layout::CHECKSUMS, manifest.checksums().as_bytes())?;
-    write(layout::MANIFEST, manifest.to_json().as_bytes())?;
+    let manifest = manifest::build(prepared, records);
+    write_file(root, layout::CHECKSUMS, manifest.checksums().as_bytes())?;
+    write_file(root, layout::MANIFEST, manifest.to_json().as_bytes())?;
     Ok(manifest)
+}
+
+fn create_parent(path: &Path) -> Result<(), RenderError> {
+    match path.parent() {
+        Some(parent) => std::fs::create_dir_all(parent).map_err(io_error(parent)),
+        None => Ok(()),
+    }
+}
+
+fn write_file(root: &Path, relative: &str, bytes: &[u8]) -> Result<(), RenderError> {
+    let path = root.join(relative);
+    create_parent(&path)?;
+    std::fs::write(&path, bytes).map_err(io_error(&path))
 }
 
 fn folder_has_entries(path: &Path) -> bool {

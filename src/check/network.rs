@@ -137,12 +137,18 @@ fn check_time(loaded: &LoadedProfile, findings: &mut Vec<Diagnostic>) {
         _ => {}
     }
     for (i, server) in time.ntp_servers.iter().enumerate() {
-        if !is_host_name(server) && Network::parse(server).is_err() {
-            findings.push(
-                Diagnostic::error(format!("`{server}` is not a host name or an IP address"))
-                    .item("SEC-2")
-                    .field(format!("time.ntp_servers[{i}]")),
-            );
+        let field = format!("time.ntp_servers[{i}]");
+        if Network::parse(server).is_ok() {
+            continue;
         }
+        let finding = if is_host_name(server) {
+            Diagnostic::warning(format!(
+                "the time server `{server}` is given by name, but the firewall opens port 123 only to addresses"
+            ))
+            .help("give the time server's IP address")
+        } else {
+            Diagnostic::error(format!("`{server}` is not a host name or an IP address"))
+        };
+        findings.push(finding.item("SEC-2").field(field));
     }
 }

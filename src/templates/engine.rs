@@ -29,6 +29,7 @@ impl Engine {
         registry.set_prevent_indent(true);
         registry.register_helper("xml", Box::new(EscapeHelper { name: "xml", escape: escape::xml }));
         registry.register_helper("ps", Box::new(EscapeHelper { name: "ps", escape: escape::powershell }));
+        registry.register_helper("ps-list", Box::new(PowerShellList));
         registry.register_helper("if", Box::new(StrictIf { positive: true }));
         registry.register_helper("unless", Box::new(StrictIf { positive: false }));
         for (path, content) in &set.files {
@@ -48,6 +49,14 @@ impl Engine {
             })?;
         }
         Ok(Engine { registry, set: set.clone() })
+    }
+
+    /// The names of the set's templates (not partials), in order.
+    pub fn template_names(&self) -> Vec<String> {
+        let mut names: Vec<String> = self.registry.get_templates().keys().cloned().collect();
+        names.retain(|name| self.set.files.contains_key(&format!("{name}.hbs")));
+        names.sort();
+        names
     }
 
     /// Renders the template NAME (`autounattend.xml` for `autounattend.xml.hbs`).
@@ -71,6 +80,50 @@ impl Engine {
     }
 }
 
+/// The one value of a helper call, which must be present (strict mode does not check helper parameters).
+fn required_param<'a>(h: &'a Helper<'_>, helper: &'static str) -> Result<&'a serde_json::Value, RenderError> {
+    let param = h.param(0).ok_or(RenderErrorReason::ParamNotFoundForIndex(helper, 0))?;
+    if param.is_value_missing() {
+        let path = param.relative_path().cloned().unwrap_or_default();
+        return Err(RenderErrorReason::MissingVariable(Some(path)).into());
+    }
+    Ok(param.value())
+}
+
+/// A string, number or boolean as text; anything else is an error naming `helper`.
+fn scalar_text(value: &serde_json::Value, helper: &str) -> Result<String, RenderError> {
+    match value {
+        serde_json::Value::String(s) => Ok(s.clone()),
+        serde_json::Value::Number(n) => Ok(n.to_string()),
+        serde_json::Value::Bool(b) => Ok(b.to_string()),
+        other => Err(RenderErrorReason::Other(format!("`{helper}` takes a single value, not {other}")).into()),
+    }
+}
+
+/// `{{ps-list values}}`: an array as a PowerShell array of single-quoted literals, `@('a', 'b')`.
+struct PowerShellList;
+
+impl HelperDef for PowerShellList {
+    fn call<'reg: 'rc, 'rc>(
+        &self,
+        h: &Helper<'rc>,
+        _: &'reg Handlebars<'reg>,
+        _: &'rc Context,
+        _: &mut RenderContext<'reg, 'rc>,
+        out: &mut dyn Output,
+    ) -> HelperResult {
+        let serde_json::Value::Array(items) = required_param(h, "ps-list")? else {
+            return Err(RenderErrorReason::Other("`ps-list` takes an array".into()).into());
+        };
+        let literals: Vec<String> = items
+            .iter()
+            .map(|item| scalar_text(item, "ps-list").map(|t| escape::powershell(&t)))
+            .collect::<Result<_, _>>()?;
+        out.write(&format!("@({})", literals.join(", ")))?;
+        Ok(())
+    }
+}
+
 /// `{{xml value}}` and `{{ps value}}`: one value, escaped for its output language. A missing value is an error
 /// (strict mode), and so is anything but a string, number or boolean.
 struct EscapeHelper {
@@ -87,20 +140,7 @@ impl HelperDef for EscapeHelper {
         _: &mut RenderContext<'reg, 'rc>,
         out: &mut dyn Output,
     ) -> HelperResult {
-        let param = h.param(0).ok_or(RenderErrorReason::ParamNotFoundForIndex(self.name, 0))?;
-        if param.is_value_missing() {
-            let path = param.relative_path().cloned().unwrap_or_default();
-            return Err(RenderErrorReason::MissingVariable(Some(path)).into());
-        }
-        let text = match param.value() {
-            serde_json::Value::String(s) => s.clone(),
-            serde_json::Value::Number(n) => n.to_string(),
-            serde_json::Value::Bool(b) => b.to_string(),
-            other => {
-                let path = param.relative_path().cloned().unwrap_or_default();
-                return Err(RenderErrorReason::Other(format!("`{path}` is {other}, not a single value")).into());
-            }
-        };
+        let text = scalar_text(required_param(h, self.name)?, self.name)?;
         out.write(&(self.escape)(&text))?;
         Ok(())
     }

@@ -4,8 +4,8 @@
 //! PowerShell. The lint rejects it, and the triple-stash `{{{value}}}` with it; what remains are comments, block
 //! helpers, partials and calls of the escaping helpers.
 
-/// Helpers that escape what they print, one per output language.
-pub const ESCAPING_HELPERS: &[&str] = &["xml", "ps"];
+/// Helpers that escape what they print: `xml` for XML, `ps` for one PowerShell value and `ps-list` for an array.
+pub const ESCAPING_HELPERS: &[&str] = &["xml", "ps", "ps-list"];
 /// Block helpers the templates may open (`{{#if …}}`); `if` and `unless` are the strict versions.
 const BLOCK_HELPERS: &[&str] = &["if", "unless", "each", "with"];
 

@@ -13,25 +13,29 @@ pub use engine::Engine;
 pub use lint::lint;
 
 use crate::profile::TemplateRef;
+use include_dir::{Dir, include_dir};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-/// The built-in set, compiled in. A test checks that this list matches `templates/builtin/`.
-pub const BUILTIN_FILES: &[(&str, &str)] = &[
-    ("template.toml", include_str!("../../templates/builtin/template.toml")),
-    ("autounattend.xml.hbs", include_str!("../../templates/builtin/autounattend.xml.hbs")),
-    ("partials/accounts.hbs", include_str!("../../templates/builtin/partials/accounts.hbs")),
-    ("partials/component.hbs", include_str!("../../templates/builtin/partials/component.hbs")),
-    ("partials/disk-layout.hbs", include_str!("../../templates/builtin/partials/disk-layout.hbs")),
-    ("partials/first-logon.hbs", include_str!("../../templates/builtin/partials/first-logon.hbs")),
-    ("partials/oobe-system.hbs", include_str!("../../templates/builtin/partials/oobe-system.hbs")),
-    ("partials/oobe-system-extra.hbs", include_str!("../../templates/builtin/partials/oobe-system-extra.hbs")),
-    ("partials/specialize.hbs", include_str!("../../templates/builtin/partials/specialize.hbs")),
-    ("partials/specialize-extra.hbs", include_str!("../../templates/builtin/partials/specialize-extra.hbs")),
-    ("partials/windows-pe.hbs", include_str!("../../templates/builtin/partials/windows-pe.hbs")),
-];
+/// The built-in set, compiled in from `templates/builtin/`.
+static BUILTIN: Dir<'static> = include_dir!("$CARGO_MANIFEST_DIR/templates/builtin");
+
+/// Every file of the built-in set as (path inside the set, content), in path order.
+pub fn builtin_files() -> Vec<(String, &'static str)> {
+    let mut files = Vec::new();
+    let mut pending = vec![&BUILTIN];
+    while let Some(dir) = pending.pop() {
+        pending.extend(dir.dirs());
+        for file in dir.files() {
+            let path = file.path().to_string_lossy().replace('\\', "/");
+            files.push((path, file.contents_utf8().expect("templates are UTF-8")));
+        }
+    }
+    files.sort();
+    files
+}
 
 const MANIFEST: &str = "template.toml";
 
@@ -271,13 +275,14 @@ fn read_set_files(dir: &Path) -> Result<Vec<(String, String)>, TemplateError> {
 }
 
 fn builtin_manifest() -> SetManifest {
-    toml::from_str(BUILTIN_FILES[0].1).expect("the built-in template.toml is checked by the test suite")
+    let text = BUILTIN.get_file(MANIFEST).and_then(|f| f.contents_utf8()).expect("templates/builtin/template.toml");
+    toml::from_str(text).expect("the built-in template.toml is checked by the test suite")
 }
 
 fn builtin_set() -> TemplateSet {
     let manifest = builtin_manifest();
     let files: BTreeMap<String, String> =
-        BUILTIN_FILES.iter().filter(|(p, _)| *p != MANIFEST).map(|(p, c)| (p.to_string(), c.to_string())).collect();
+        builtin_files().into_iter().filter(|(p, _)| p != MANIFEST).map(|(p, c)| (p, c.to_string())).collect();
     let origins = files.keys().map(|p| (p.clone(), format!("templates/builtin/{p}"))).collect();
     TemplateSet {
         lineage: vec![format!("{}@{}", manifest.name, manifest.version)],

@@ -1,0 +1,403 @@
+//! The post-install PowerShell scripts: what they are given, and how they are written.
+//!
+//! Each control of the spec is one step script (`templates/builtin/scripts/NN-name.ps1.hbs`); the entry script
+//! `Start-Provisioning.ps1` checks the SHA-256 of every other script and payload, then runs the steps in order and
+//! finally `verify-terminal.ps1`. Scripts are written as UTF-8 with a byte-order mark and CRLF line ends: Windows
+//! PowerShell 5.1 reads a file without a BOM in the ANSI code page (CP932 on Japanese Windows), which garbles
+//! Japanese text.
+
+use crate::certificate::{Certificate, DeviceIdentity};
+use crate::layout::{self, MediaFile, Role};
+use crate::manifest::FileRecord;
+use crate::net::Network;
+use crate::profile::{ArchiverProduct, CustomSoftware, LoadedProfile, ScanDay};
+use crate::templates::{Engine, TemplateError};
+use serde::Serialize;
+use sha1::Sha1;
+use sha2::{Digest, Sha256};
+
+/// The steps in the order the entry script runs them. Removable-media restrictions come last, so that the
+/// provisioning stick works until then.
+pub const STEPS: &[&str] = &[
+    "10-keyboard.ps1",
+    "20-software.ps1",
+    "30-defender.ps1",
+    "40-updates.ps1",
+    "50-audit-time.ps1",
+    "60-certificates.ps1",
+    "70-firewall.ps1",
+    "80-edge-acrobat.ps1",
+    "85-hardening.ps1",
+    "90-cleanup.ps1",
+    "95-removable-media.ps1",
+];
+
+pub const ENTRY_SCRIPT_NAME: &str = "Start-Provisioning.ps1";
+const SCRIPT_TEMPLATE_PREFIX: &str = "scripts/";
+
+/// A rendered script: its place on the media and its bytes (BOM, CRLF).
+#[derive(Debug, Clone)]
+pub struct Script {
+    pub destination: String,
+    pub bytes: Vec<u8>,
+}
+
+/// Everything the scripts are given. Every string reaches PowerShell through `{{ps …}}` or `{{ps-list …}}`.
+#[derive(Serialize)]
+struct ScriptModel {
+    tanmatsu_version: &'static str,
+    media_id: String,
+    marker: String,
+    terminal: TerminalModel,
+    accounts: AccountsModel,
+    software: Vec<SoftwareModel>,
+    defender: DefenderModel,
+    time: TimeModel,
+    updates: UpdatesModel,
+    certificates: CertificatesModel,
+    firewall: FirewallModel,
+    edge: EdgeModel,
+    media: MediaModel,
+    steps: Vec<&'static str>,
+    /// For the entry script: every other script and payload with its SHA-256.
+    files: Vec<FileModel>,
+}
+
+#[derive(Serialize)]
+struct TerminalModel {
+    hostname: String,
+    /// The EditionID Windows reports for the profile's edition.
+    edition: &'static str,
+}
+
+#[derive(Serialize)]
+struct AccountsModel {
+    admin: String,
+    operators: Vec<String>,
+}
+
+#[derive(Serialize, Clone)]
+struct FileModel {
+    /// Relative to the media's root, Windows-style.
+    path: String,
+    sha256: String,
+}
+
+#[derive(Serialize)]
+struct SoftwareModel {
+    item: &'static str,
+    name: String,
+    path: String,
+    sha256: String,
+    /// A pattern for the installed program's display name, to skip what is installed and to check.
+    detect: String,
+    arguments: Vec<String>,
+}
+
+#[derive(Serialize)]
+struct DefenderModel {
+    scan_day: String,
+    scan_time: String,
+    max_age_days: String,
+    definitions: Option<FileModel>,
+}
+
+#[derive(Serialize)]
+struct TimeModel {
+    ntp_servers: Vec<String>,
+}
+
+#[derive(Serialize)]
+struct UpdatesModel {
+    windows: Vec<FileModel>,
+    kbs: Vec<String>,
+}
+
+#[derive(Serialize)]
+struct CertificatesModel {
+    authorities: Vec<AuthorityModel>,
+    device: DeviceModel,
+}
+
+#[derive(Serialize)]
+struct AuthorityModel {
+    path: String,
+    sha256: String,
+    /// `Root` for a self-signed authority, `CA` for an intermediate one.
+    store: &'static str,
+    thumbprint: String,
+}
+
+#[derive(Serialize)]
+struct DeviceModel {
+    path: String,
+    sha256: String,
+    thumbprint: String,
+}
+
+#[derive(Serialize)]
+struct FirewallModel {
+    server_addresses: Vec<String>,
+    dns_servers: Vec<String>,
+    /// Time servers given as addresses; a server given by name is reached through DNS and allowed on port 123.
+    ntp_servers: Vec<String>,
+    printers: Vec<String>,
+    dhcp: String,
+}
+
+#[derive(Serialize)]
+struct EdgeModel {
+    urls: Vec<String>,
+    script_sites: Vec<String>,
+    /// AutoSelectCertificateForUrls entries (JSON) that pick the device certificate for the server's sites.
+    certificate_selection: Vec<String>,
+}
+
+#[derive(Serialize)]
+struct MediaModel {
+    approved_ids: Vec<String>,
+}
+
+/// What the scripts need besides the profile: where each payload landed and its hash, and the device identity.
+pub struct ScriptInputs<'a> {
+    pub loaded: &'a LoadedProfile,
+    pub media_id: &'a str,
+    pub payloads: &'a [(MediaFile, FileRecord)],
+    pub device: &'a DeviceIdentity,
+    pub authorities: &'a [Certificate],
+}
+
+/// Renders every script of the template set: the steps and helpers first, then the entry script, which carries
+/// their hashes and the payloads'.
+pub fn render_scripts(engine: &Engine, inputs: &ScriptInputs) -> Result<Vec<Script>, TemplateError> {
+    let mut model = model(inputs);
+    let names: Vec<String> = engine
+        .template_names()
+        .into_iter()
+        .filter_map(|name| name.strip_prefix(SCRIPT_TEMPLATE_PREFIX).map(str::to_string))
+        .collect();
+    let mut scripts = Vec::new();
+    for name in names.iter().filter(|n| *n != ENTRY_SCRIPT_NAME) {
+        scripts.push(script(engine, name, &model)?);
+    }
+    model.files = scripts
+        .iter()
+        .map(|s| FileModel {
+            path: layout::windows_path(&s.destination),
+            sha256: hex::encode_upper(Sha256::digest(&s.bytes)),
+        })
+        .chain(inputs.payloads.iter().map(|(file, record)| file_model(file, record)))
+        .collect();
+    scripts.push(script(engine, ENTRY_SCRIPT_NAME, &model)?);
+    Ok(scripts)
+}
+
+fn script(engine: &Engine, name: &str, model: &ScriptModel) -> Result<Script, TemplateError> {
+    let text = engine.render(&format!("{SCRIPT_TEMPLATE_PREFIX}{name}"), model)?;
+    Ok(Script { destination: format!("{}/scripts/{name}", layout::MEDIA_DIR), bytes: powershell_file(&text) })
+}
+
+/// UTF-8 with a byte-order mark, CRLF line ends.
+pub fn powershell_file(text: &str) -> Vec<u8> {
+    let crlf = text.replace("\r\n", "\n").replace('\n', "\r\n");
+    let mut bytes = "\u{FEFF}".as_bytes().to_vec();
+    bytes.extend_from_slice(crlf.as_bytes());
+    bytes
+}
+
+fn file_model(file: &MediaFile, record: &FileRecord) -> FileModel {
+    FileModel { path: layout::windows_path(&file.destination), sha256: record.sha256.to_uppercase() }
+}
+
+fn model(inputs: &ScriptInputs) -> ScriptModel {
+    let profile = &inputs.loaded.profile;
+    let find = |role: Role| inputs.payloads.iter().find(|(file, _)| file.role == role).map(|(f, r)| file_model(f, r));
+    let all = |role: Role| -> Vec<FileModel> {
+        inputs.payloads.iter().filter(|(file, _)| file.role == role).map(|(f, r)| file_model(f, r)).collect()
+    };
+    let updates = all(Role::WindowsUpdate);
+    let kbs = updates.iter().filter_map(|u| kb_number(&u.path)).collect();
+    let urls = profile.intermediate_server.urls.clone();
+    let device = find(Role::DeviceCertificate).expect("the device certificate is always on the media");
+    ScriptModel {
+        tanmatsu_version: env!("CARGO_PKG_VERSION"),
+        media_id: inputs.media_id.to_string(),
+        marker: layout::windows_path(&layout::marker(inputs.media_id)),
+        terminal: TerminalModel { hostname: profile.terminal.hostname.clone(), edition: "Professional" },
+        accounts: AccountsModel {
+            admin: profile.accounts.admin.name.clone(),
+            operators: profile.accounts.operators.iter().map(|a| a.name.clone()).collect(),
+        },
+        software: software(inputs),
+        defender: DefenderModel {
+            scan_day: scan_day_number(profile.defender.full_scan.day).to_string(),
+            scan_time: profile.defender.full_scan.time.to_string(),
+            max_age_days: profile.defender.definitions_max_age_days.to_string(),
+            definitions: find(Role::DefenderDefinitions),
+        },
+        time: TimeModel { ntp_servers: profile.time.ntp_servers.clone() },
+        updates: UpdatesModel { windows: updates, kbs },
+        certificates: CertificatesModel {
+            authorities: inputs
+                .authorities
+                .iter()
+                .enumerate()
+                .filter_map(|(i, certificate)| {
+                    find(Role::Authority(i)).map(|file| AuthorityModel {
+                        path: file.path,
+                        sha256: file.sha256,
+                        store: if certificate.is_self_signed() { "Root" } else { "CA" },
+                        thumbprint: thumbprint(certificate),
+                    })
+                })
+                .collect(),
+            device: DeviceModel {
+                path: device.path,
+                sha256: device.sha256,
+                thumbprint: thumbprint(&inputs.device.leaf),
+            },
+        },
+        firewall: FirewallModel {
+            server_addresses: profile.intermediate_server.addresses.clone(),
+            dns_servers: profile.network.dns_servers.clone(),
+            ntp_servers: profile.time.ntp_servers.iter().filter(|s| Network::parse(s).is_ok()).cloned().collect(),
+            printers: profile.network.printers.clone(),
+            dhcp: profile.network.dhcp.to_string(),
+        },
+        edge: EdgeModel {
+            script_sites: profile.edge.script_sites.clone().unwrap_or_else(|| urls.clone()),
+            certificate_selection: certificate_selection(&urls, &inputs.device.leaf),
+            urls,
+        },
+        media: MediaModel {
+            approved_ids: profile
+                .media
+                .approved
+                .iter()
+                .flat_map(|m| [m.usb_instance_id.clone(), m.disk_instance_id.clone()])
+                .collect(),
+        },
+        steps: STEPS.to_vec(),
+        files: Vec::new(),
+    }
+}
+
+/// The software to install, with what tanmatsu knows of each installer's silent switches.
+fn software(inputs: &ScriptInputs) -> Vec<SoftwareModel> {
+    let profile = &inputs.loaded.profile;
+    let payload = |role: Role| {
+        let (file, record) =
+            inputs.payloads.iter().find(|(f, _)| f.role == role).expect("every installer is on the media");
+        file_model(file, record)
+    };
+    let is_msi = |file: &FileModel| file.path.to_ascii_lowercase().ends_with(".msi");
+    let words = |list: &[&str]| list.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+    let mut items = Vec::new();
+
+    let reader = payload(Role::AcrobatReader);
+    let arguments = if is_msi(&reader) {
+        words(&["/qn", "EULA_ACCEPT=YES"])
+    } else {
+        words(&["/sAll", "/rs", "/msi", "EULA_ACCEPT=YES"])
+    };
+    items.push(SoftwareModel {
+        item: "SW-5",
+        name: "Adobe Acrobat Reader".into(),
+        detect: "Adobe Acrobat*".into(),
+        arguments,
+        path: reader.path,
+        sha256: reader.sha256,
+    });
+
+    let archiver = &profile.software.archiver;
+    let file = payload(Role::Archiver);
+    let (name, detect, defaults) = match archiver.product {
+        // Lhaplus's installer is made with Inno Setup.
+        ArchiverProduct::Lhaplus => ("Lhaplus", "Lhaplus*", words(&["/VERYSILENT", "/SUPPRESSMSGBOXES", "/NORESTART"])),
+        ArchiverProduct::SevenZip => ("7-Zip", "7-Zip*", words(&["/S"])),
+        ArchiverProduct::Winzip => ("WinZip", "WinZip*", words(&["/S"])),
+        ArchiverProduct::Other => ("", "", Vec::new()),
+    };
+    let name = archiver.name.clone().unwrap_or_else(|| name.to_string());
+    let detect = if detect.is_empty() { format!("{name}*") } else { detect.to_string() };
+    let arguments = archiver.arguments.clone().unwrap_or(if is_msi(&file) { words(&["/qn"]) } else { defaults });
+    items.push(SoftwareModel { item: "SW-4", name, detect, arguments, path: file.path, sha256: file.sha256 });
+
+    let custom = |software: &CustomSoftware, item: &'static str, role: Role| {
+        let file = payload(role);
+        let arguments =
+            if software.arguments.is_empty() && is_msi(&file) { words(&["/qn"]) } else { software.arguments.clone() };
+        SoftwareModel {
+            item,
+            name: software.name.clone(),
+            detect: format!("{}*", software.name),
+            arguments,
+            path: file.path,
+            sha256: file.sha256,
+        }
+    };
+    items.extend(profile.software.csv_editor.iter().map(|editor| custom(editor, "SW-6", Role::CsvEditor)));
+    items.extend(profile.software.extra.iter().enumerate().map(|(i, extra)| custom(extra, "SW-0", Role::Extra(i))));
+    items
+}
+
+/// Set-MpPreference's ScanScheduleDay: 0 every day, 1 Sunday … 7 Saturday.
+fn scan_day_number(day: ScanDay) -> u8 {
+    match day {
+        ScanDay::Daily => 0,
+        ScanDay::Sunday => 1,
+        ScanDay::Monday => 2,
+        ScanDay::Tuesday => 3,
+        ScanDay::Wednesday => 4,
+        ScanDay::Thursday => 5,
+        ScanDay::Friday => 6,
+        ScanDay::Saturday => 7,
+    }
+}
+
+/// `KB5043080` from `windows11.0-kb5043080-x64.msu`.
+fn kb_number(path: &str) -> Option<String> {
+    let lower = path.to_ascii_lowercase();
+    let start = lower.find("kb")? + 2;
+    let digits: String = lower[start..].chars().take_while(char::is_ascii_digit).collect();
+    (!digits.is_empty()).then(|| format!("KB{digits}"))
+}
+
+/// Windows' thumbprint: SHA-1 of the DER certificate, upper-case hex.
+fn thumbprint(certificate: &Certificate) -> String {
+    hex::encode_upper(Sha1::digest(certificate.der()))
+}
+
+/// One AutoSelectCertificateForUrls entry per server site, choosing certificates by their issuer's common name.
+fn certificate_selection(urls: &[String], device: &Certificate) -> Vec<String> {
+    let parsed = device.parsed();
+    let issuer_cn = parsed.issuer().iter_common_name().next().and_then(|cn| cn.as_str().ok()).map(str::to_string);
+    let filter = match issuer_cn {
+        Some(cn) => serde_json::json!({ "ISSUER": { "CN": cn } }),
+        None => serde_json::json!({}),
+    };
+    let mut patterns: Vec<String> =
+        urls.iter().filter_map(|u| url::Url::parse(u).ok()).map(|u| u.origin().ascii_serialization()).collect();
+    patterns.dedup();
+    patterns
+        .into_iter()
+        .map(|pattern| serde_json::json!({ "pattern": pattern, "filter": filter }).to_string())
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn kb_numbers_come_from_file_names() {
+        assert_eq!(kb_number(r"tanmatsu\updates\windows\windows11.0-kb5043080-x64.msu").as_deref(), Some("KB5043080"));
+        assert_eq!(kb_number("notes.msu"), None);
+    }
+
+    #[test]
+    fn scripts_are_utf8_with_bom_and_crlf() {
+        let bytes = powershell_file("a\nb\r\nc");
+        assert_eq!(bytes, b"\xEF\xBB\xBFa\r\nb\r\nc");
+    }
+}
