@@ -3,6 +3,7 @@
 //! Exit codes: 0 the job succeeded (warnings allowed); 1 the input is readable but violates the spec or cannot be
 //! built; 2 the input cannot be read at all, or the command line is wrong.
 
+use crate::build::{BuildOptions, build_image};
 use crate::check::{self, Context};
 use crate::fsutil::write_atomically;
 use crate::init::starting_profile;
@@ -63,6 +64,40 @@ enum Command {
         #[arg(long, value_name = "DIR")]
         templates: Option<PathBuf>,
     },
+    /// Build a bootable-media disk image (GPT + FAT32) that holds what `render` lays out
+    ///
+    /// The image is identical for identical inputs (set SOURCE_DATE_EPOCH to choose its timestamps). It is written
+    /// as IMAGE.partial and renamed when complete; an error or Ctrl-C leaves any earlier IMAGE untouched.
+    Build {
+        /// The terminal profile (TOML)
+        profile: PathBuf,
+        /// The image file to write
+        #[arg(short, long, value_name = "IMAGE")]
+        output: PathBuf,
+        /// The image's size, such as 8G or 512M (default: the contents plus room, rounded)
+        #[arg(long, value_parser = parse_size)]
+        size: Option<u64>,
+        /// Print a JSON summary (image, size, SHA-256) on standard output
+        #[arg(long)]
+        json: bool,
+        /// A folder of organisation template sets (besides `templates/` next to the profile)
+        #[arg(long, value_name = "DIR")]
+        templates: Option<PathBuf>,
+    },
+    /// Check that a stick, a folder or an image holds exactly what its manifest lists
+    ///
+    /// Re-hashes every file and names every missing, changed or unlisted one. PATH is an image file, a block
+    /// device, or a folder such as a mounted stick (E:\). Exit status 1 on any finding.
+    Verify {
+        /// The image, device or folder
+        path: PathBuf,
+        /// Also check the SHA-256 of the whole image or device
+        #[arg(long, value_name = "HEX")]
+        sha256: Option<String>,
+        /// Print the result as JSON on standard output
+        #[arg(long)]
+        json: bool,
+    },
     /// Template sets: list them with their versions
     #[command(subcommand)]
     Templates(TemplatesCommand),
@@ -106,6 +141,10 @@ pub fn run() -> i32 {
     match Cli::parse().command {
         Command::Check { profile, json, templates } => run_check(&profile, json, templates),
         Command::Render { profile, output, force, templates } => run_render(&profile, &output, force, templates),
+        Command::Build { profile, output, size, json, templates } => {
+            run_build(&profile, &output, size, json, templates)
+        }
+        Command::Verify { path, sha256, json } => run_verify(&path, sha256.as_deref(), json),
         Command::Templates(TemplatesCommand::List { dir, json }) => run_templates_list(dir, json),
         Command::Init { path, kind, force } => run_init(&path, kind, force),
     }
@@ -159,6 +198,88 @@ fn run_render(path: &Path, output: &Path, force: bool, templates: Option<PathBuf
             EXIT_VIOLATION
         }
     }
+}
+
+fn run_build(path: &Path, output: &Path, size: Option<u64>, json: bool, templates: Option<PathBuf>) -> i32 {
+    let loaded = match load(path) {
+        Ok(loaded) => loaded,
+        Err(code) => return code,
+    };
+    crate::build::handle_interrupts();
+    let options = BuildOptions { render: RenderOptions { templates }, size, progress: !json };
+    match build_image(&loaded, output, &options) {
+        Ok(built) if json => {
+            println!("{}", serde_json::to_string_pretty(&built).expect("the summary serialises"));
+            EXIT_OK
+        }
+        Ok(built) => {
+            eprintln!(
+                "built {} ({} bytes, {} files)\nsha256 {}",
+                built.image.display(),
+                built.size,
+                built.files,
+                built.sha256
+            );
+            EXIT_OK
+        }
+        Err(err) => {
+            eprintln!("error: {err}");
+            for finding in err.findings() {
+                eprintln!("{finding}\n");
+            }
+            EXIT_VIOLATION
+        }
+    }
+}
+
+fn run_verify(path: &Path, sha256: Option<&str>, json: bool) -> i32 {
+    match crate::verify::verify(path, sha256) {
+        Ok(verified) => {
+            if json {
+                println!("{}", serde_json::to_string_pretty(&verified).expect("the result serialises"));
+            } else {
+                for finding in &verified.findings {
+                    println!("{finding}");
+                }
+                let verdict = if verified.findings.is_empty() { "verified" } else { "NOT as made" };
+                println!(
+                    "{}: {verdict} ({} files, {} bytes checked, {} findings)",
+                    path.display(),
+                    verified.files_checked,
+                    verified.bytes_checked,
+                    verified.findings.len()
+                );
+            }
+            if verified.findings.is_empty() { EXIT_OK } else { EXIT_VIOLATION }
+        }
+        Err(err) => {
+            eprintln!("error: {err}");
+            EXIT_UNREADABLE
+        }
+    }
+}
+
+/// `8G`, `512M`, `1.5G` (binary units, with or without `iB`), or plain bytes.
+fn parse_size(text: &str) -> Result<u64, String> {
+    let upper = text.trim().to_ascii_uppercase();
+    let number = upper.trim_end_matches("IB").trim_end_matches('B');
+    let (digits, unit) = match number.char_indices().last() {
+        Some((i, c)) if c.is_ascii_alphabetic() => (&number[..i], c),
+        _ => (number, ' '),
+    };
+    let shift = match unit {
+        ' ' => 0,
+        'K' => 10,
+        'M' => 20,
+        'G' => 30,
+        'T' => 40,
+        _ => return Err(format!("`{text}` has an unknown unit; use K, M, G or T")),
+    };
+    let value: f64 = digits.parse().map_err(|_| format!("`{text}` is not a size such as 8G or 512M"))?;
+    if value <= 0.0 {
+        return Err(format!("`{text}` is not a positive size"));
+    }
+    Ok((value * (1u64 << shift) as f64) as u64)
 }
 
 fn run_templates_list(dir: PathBuf, json: bool) -> i32 {

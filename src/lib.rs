@@ -1,12 +1,14 @@
 //! tanmatsu (端末) turns one terminal profile into provisioning media for the integrated dedicated terminal
 //! (統合専用端末) of Japan's My Number intermediate server, and checks both against the terminal spec.
 
+pub mod build;
 pub mod certificate;
 pub mod check;
 pub mod cli;
 pub mod diagnostic;
 pub mod escape;
 pub mod fsutil;
+pub mod image;
 pub mod init;
 pub mod layout;
 pub mod manifest;
@@ -19,4 +21,6 @@ pub mod secrets;
 pub mod spec;
 pub mod suggest;
 pub mod templates;
+pub mod timestamp;
 pub mod unattend;
+pub mod verify;

@@ -2,6 +2,7 @@
 //! them. Written as `tanmatsu/manifest.json` and as `tanmatsu/SHA256SUMS` (the format `sha256sum -c` reads, paths
 //! relative to the media's root).
 
+use crate::layout;
 use crate::render::Prepared;
 use crate::templates::TemplateStamp;
 use serde::{Deserialize, Serialize};
@@ -18,6 +19,8 @@ pub struct Manifest {
     pub tanmatsu_version: String,
     pub media_id: String,
     pub profile_sha256: String,
+    /// The build time: `SOURCE_DATE_EPOCH`, or a fixed date.
+    pub created: String,
     pub templates: StampRecord,
     pub files: Vec<FileRecord>,
 }
@@ -52,6 +55,14 @@ impl Manifest {
     pub fn to_json(&self) -> String {
         serde_json::to_string_pretty(self).expect("the manifest serialises") + "\n"
     }
+
+    /// The manifest's own two files: `tanmatsu/SHA256SUMS` and `tanmatsu/manifest.json`.
+    pub fn files(&self) -> [(String, Vec<u8>); 2] {
+        [
+            (layout::CHECKSUMS.to_string(), self.checksums().into_bytes()),
+            (layout::MANIFEST.to_string(), self.to_json().into_bytes()),
+        ]
+    }
 }
 
 /// The manifest of media whose files are `records` (any order; listed by path).
@@ -62,6 +73,7 @@ pub fn build(prepared: &Prepared, mut records: Vec<FileRecord>) -> Manifest {
         tanmatsu_version: env!("CARGO_PKG_VERSION").to_string(),
         media_id: prepared.media_id.clone(),
         profile_sha256: prepared.profile_sha256.clone(),
+        created: crate::timestamp::iso8601(crate::timestamp::build_time()),
         templates: prepared.stamp.clone().into(),
         files: records,
     }

@@ -171,11 +171,7 @@ pub struct ScriptInputs<'a> {
 /// their hashes and the payloads'.
 pub fn render_scripts(engine: &Engine, inputs: &ScriptInputs) -> Result<Vec<Script>, TemplateError> {
     let mut model = model(inputs);
-    let names: Vec<String> = engine
-        .template_names()
-        .into_iter()
-        .filter_map(|name| name.strip_prefix(SCRIPT_TEMPLATE_PREFIX).map(str::to_string))
-        .collect();
+    let names = script_names(engine);
     let mut scripts = Vec::new();
     for name in names.iter().filter(|n| *n != ENTRY_SCRIPT_NAME) {
         scripts.push(script(engine, name, &model)?);
@@ -190,6 +186,15 @@ pub fn render_scripts(engine: &Engine, inputs: &ScriptInputs) -> Result<Vec<Scri
         .collect();
     scripts.push(script(engine, ENTRY_SCRIPT_NAME, &model)?);
     Ok(scripts)
+}
+
+/// The file names of the scripts the template set makes.
+pub fn script_names(engine: &Engine) -> Vec<String> {
+    engine
+        .template_names()
+        .into_iter()
+        .filter_map(|name| name.strip_prefix(SCRIPT_TEMPLATE_PREFIX).map(str::to_string))
+        .collect()
 }
 
 fn script(engine: &Engine, name: &str, model: &ScriptModel) -> Result<Script, TemplateError> {

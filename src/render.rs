@@ -11,7 +11,7 @@ use crate::escape;
 use crate::layout::{self, MediaFile};
 use crate::manifest::{self, FileRecord, Manifest};
 use crate::profile::LoadedProfile;
-use crate::provisioning::{ScriptInputs, render_scripts};
+use crate::provisioning::{ScriptInputs, render_scripts, script_names};
 use crate::secrets::Secrets;
 use crate::templates::{Engine, Library, TemplateSet, TemplateStamp};
 use crate::unattend::{encode_password, validate};
@@ -268,10 +268,29 @@ fn write_tree(loaded: &LoadedProfile, prepared: &Prepared, root: &Path) -> Resul
         let (size, sha256) = manifest::copy_hashed(&file.source, &target).map_err(io_error(&file.source))?;
         payloads.push((file.clone(), FileRecord { path: file.destination.clone(), size, sha256 }));
     }
+    let mut records: Vec<FileRecord> = payloads.iter().map(|(_, record)| record.clone()).collect();
+    for (destination, bytes) in generated_files(loaded, prepared, &payloads)? {
+        write_file(root, &destination, &bytes)?;
+        records.push(manifest::record_bytes(&destination, &bytes));
+    }
+    let manifest = manifest::build(prepared, records);
+    for (destination, bytes) in manifest.files() {
+        write_file(root, &destination, &bytes)?;
+    }
+    Ok(manifest)
+}
+
+/// The files tanmatsu writes itself besides the manifest: the scripts (which carry the payloads' hashes), the
+/// answer file and the marker.
+pub fn generated_files(
+    loaded: &LoadedProfile,
+    prepared: &Prepared,
+    payloads: &[(MediaFile, FileRecord)],
+) -> Result<Vec<(String, Vec<u8>)>, RenderError> {
     let inputs = ScriptInputs {
         loaded,
         media_id: &prepared.media_id,
-        payloads: &payloads,
+        payloads,
         device: &prepared.device,
         authorities: &prepared.authorities,
     };
@@ -285,16 +304,26 @@ fn write_tree(loaded: &LoadedProfile, prepared: &Prepared, root: &Path) -> Resul
         .collect();
     generated.push((layout::ANSWER_FILE.to_string(), prepared.answer_file.clone().into_bytes()));
     generated.push((layout::marker(&prepared.media_id), marker.into_bytes()));
+    Ok(generated)
+}
 
-    let mut records: Vec<FileRecord> = payloads.into_iter().map(|(_, record)| record).collect();
-    for (destination, bytes) in &generated {
-        write_file(root, destination, bytes)?;
-        records.push(manifest::record_bytes(destination, bytes));
+impl Prepared {
+    /// Every path the media will hold, known before any file is copied: what a file system must plan for.
+    pub fn all_paths(&self) -> Vec<String> {
+        let scripts =
+            script_names(&self.engine).into_iter().map(|name| format!("{}/scripts/{name}", layout::MEDIA_DIR));
+        self.files
+            .iter()
+            .map(|f| f.destination.clone())
+            .chain(scripts)
+            .chain([
+                layout::ANSWER_FILE.to_string(),
+                layout::marker(&self.media_id),
+                layout::CHECKSUMS.to_string(),
+                layout::MANIFEST.to_string(),
+            ])
+            .collect()
     }
-    let manifest = manifest::build(prepared, records);
-    write_file(root, layout::CHECKSUMS, manifest.checksums().as_bytes())?;
-    write_file(root, layout::MANIFEST, manifest.to_json().as_bytes())?;
-    Ok(manifest)
 }
 
 fn create_parent(path: &Path) -> Result<(), RenderError> {

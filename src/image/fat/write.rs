@@ -1,0 +1,373 @@
+//! Writing a FAT32 volume once: every path is known up front, so directories are planned first; each file then gets
+//! the next contiguous clusters and is streamed in large writes, hashed on the way; the FATs, the directories and
+//! the boot sectors, which depend on where everything went, are written last.
+
+use super::names::{EntryName, long_entries, name_directory};
+use super::{DosTime, END_OF_CHAIN, FAT_COUNT, Geometry, MAX_FILE_SIZE, SECTOR};
+use crate::manifest::FileRecord;
+use sha2::{Digest, Sha256};
+use std::collections::BTreeMap;
+use std::fs::File;
+use std::io::{self, Read, Seek, SeekFrom, Write};
+
+const ATTR_VOLUME_LABEL: u8 = 0x08;
+const ATTR_DIRECTORY: u8 = 0x10;
+const ATTR_ARCHIVE: u8 = 0x20;
+/// Files are copied in blocks of this size: large enough that system calls do not matter.
+const COPY_BLOCK: usize = 4 << 20;
+
+/// Called with the bytes copied so far, for a progress bar; returning an error (an interruption) aborts the copy.
+pub type Progress<'a> = &'a mut dyn FnMut(u64) -> io::Result<()>;
+
+struct Directory {
+    parent: Option<usize>,
+    first_cluster: u32,
+    clusters: u32,
+    children: Vec<(EntryName, Child)>,
+}
+
+enum Child {
+    Directory(usize),
+    File(String),
+}
+
+struct Placed {
+    first_cluster: u32,
+    size: u64,
+}
+
+pub struct VolumeWriter<'f> {
+    file: &'f mut File,
+    /// Bytes from the start of the image to the start of the partition.
+    offset: u64,
+    geometry: Geometry,
+    directories: Vec<Directory>,
+    files: BTreeMap<String, Option<Placed>>,
+    next_cluster: u32,
+    time: DosTime,
+    label: [u8; 11],
+    serial: u32,
+}
+
+fn invalid(message: String) -> io::Error {
+    io::Error::new(io::ErrorKind::InvalidInput, message)
+}
+
+impl<'f> VolumeWriter<'f> {
+    /// Plans a volume that will hold exactly `paths` (files, `/`-separated), in the partition at `offset`.
+    pub fn new(
+        file: &'f mut File,
+        offset: u64,
+        geometry: Geometry,
+        paths: &[String],
+        label: &str,
+        time: DosTime,
+    ) -> io::Result<VolumeWriter<'f>> {
+        let mut writer = VolumeWriter {
+            file,
+            offset,
+            geometry,
+            directories: vec![Directory { parent: None, first_cluster: 0, clusters: 0, children: Vec::new() }],
+            files: BTreeMap::new(),
+            next_cluster: 2,
+            time,
+            label: volume_label(label),
+            serial: 0,
+        };
+        writer.plan(paths)?;
+        Ok(writer)
+    }
+
+    fn plan(&mut self, paths: &[String]) -> io::Result<()> {
+        // Children of each directory by name, sorted, so that the same paths always give the same volume.
+        let mut tree: Vec<BTreeMap<String, Option<usize>>> = vec![BTreeMap::new()];
+        let mut parents = vec![None];
+        for path in paths {
+            let parts: Vec<&str> = path.split('/').collect();
+            let mut current = 0;
+            for (depth, part) in parts.iter().enumerate() {
+                if part.is_empty() || *part == "." || *part == ".." {
+                    return Err(invalid(format!("`{path}` is not a path on the volume")));
+                }
+                let is_file = depth + 1 == parts.len();
+                match tree[current].get(*part).copied() {
+                    Some(Some(directory)) if !is_file => current = directory,
+                    Some(_) => return Err(invalid(format!("`{path}` clashes with another path on the volume"))),
+                    None if is_file => {
+                        tree[current].insert(part.to_string(), None);
+                    }
+                    None => {
+                        tree.push(BTreeMap::new());
+                        parents.push(Some(current));
+                        let index = tree.len() - 1;
+                        tree[current].insert(part.to_string(), Some(index));
+                        current = index;
+                    }
+                }
+            }
+            if self.files.insert(path.clone(), None).is_some() {
+                return Err(invalid(format!("`{path}` is on the volume twice")));
+            }
+        }
+        let full_paths = directory_paths(&tree);
+        for (index, children) in tree.iter().enumerate() {
+            let names: Vec<String> = children.keys().cloned().collect();
+            let named = name_directory(&names).map_err(invalid)?;
+            let entries: u64 = named.iter().map(EntryName::entry_count).sum::<u64>() + 2;
+            let clusters = (entries * 32).div_ceil(self.geometry.cluster_bytes()).max(1) as u32;
+            let children = named
+                .into_iter()
+                .zip(children.iter())
+                .map(|(name, (part, target))| {
+                    let child = match target {
+                        Some(directory) => Child::Directory(*directory),
+                        None => Child::File(join(&full_paths[index], part)),
+                    };
+                    (name, child)
+                })
+                .collect();
+            let first_cluster = self.allocate(clusters as u64 * self.geometry.cluster_bytes(), "directories")?;
+            let directory = Directory { parent: parents[index], first_cluster, clusters, children };
+            if index == 0 {
+                self.directories[0] = directory;
+            } else {
+                self.directories.push(directory);
+            }
+        }
+        Ok(())
+    }
+
+    /// The next `bytes` worth of contiguous clusters; 0 (no cluster) for an empty file.
+    fn allocate(&mut self, bytes: u64, what: &str) -> io::Result<u32> {
+        let clusters = bytes.div_ceil(self.geometry.cluster_bytes());
+        if clusters == 0 {
+            return Ok(0);
+        }
+        let first = self.next_cluster;
+        if first as u64 + clusters > self.geometry.cluster_limit() as u64 {
+            return Err(io::Error::new(
+                io::ErrorKind::StorageFull,
+                format!("the image is too small for {what}; give a larger --size"),
+            ));
+        }
+        self.next_cluster += clusters as u32;
+        Ok(first)
+    }
+
+    fn claim(&mut self, path: &str, size: u64) -> io::Result<u32> {
+        if size > MAX_FILE_SIZE {
+            return Err(invalid(format!("`{path}` is {size} bytes; FAT32 cannot hold a file of 4 GiB or more")));
+        }
+        match self.files.get(path) {
+            Some(None) => {}
+            Some(Some(_)) => return Err(invalid(format!("`{path}` was written twice"))),
+            None => return Err(invalid(format!("`{path}` was not planned for the volume"))),
+        }
+        let first_cluster = self.allocate(size, path)?;
+        self.files.insert(path.to_string(), Some(Placed { first_cluster, size }));
+        self.file.seek(SeekFrom::Start(self.offset + self.geometry.cluster_offset(first_cluster.max(2))))?;
+        Ok(first_cluster)
+    }
+
+    /// Streams `size` bytes from `source` into the file `path`, hashing them on the way.
+    pub fn copy_file(
+        &mut self,
+        path: &str,
+        source: &mut impl Read,
+        size: u64,
+        progress: Progress,
+    ) -> io::Result<FileRecord> {
+        self.claim(path, size)?;
+        let mut hasher = Sha256::new();
+        let mut buffer = vec![0u8; COPY_BLOCK];
+        let mut copied = 0u64;
+        while copied < size {
+            let want = COPY_BLOCK.min((size - copied) as usize);
+            let read = source.read(&mut buffer[..want])?;
+            if read == 0 {
+                return Err(io::Error::new(
+                    io::ErrorKind::UnexpectedEof,
+                    format!("`{path}` shrank while it was copied"),
+                ));
+            }
+            hasher.update(&buffer[..read]);
+            self.file.write_all(&buffer[..read])?;
+            copied += read as u64;
+            progress(read as u64)?;
+        }
+        Ok(FileRecord { path: path.to_string(), size, sha256: hex::encode(hasher.finalize()) })
+    }
+
+    /// Writes `bytes` as the file `path`.
+    pub fn write_bytes(&mut self, path: &str, bytes: &[u8]) -> io::Result<FileRecord> {
+        self.copy_file(path, &mut &bytes[..], bytes.len() as u64, &mut |_| Ok(()))
+    }
+
+    /// Writes the FATs, the directories and the boot sectors. `serial` is the volume's serial number.
+    pub fn finish(mut self, serial: u32) -> io::Result<()> {
+        if let Some((path, _)) = self.files.iter().find(|(_, placed)| placed.is_none()) {
+            return Err(invalid(format!("`{path}` was planned but never written")));
+        }
+        self.serial = serial;
+        let fat = self.fat();
+        for index in 0..FAT_COUNT {
+            self.file.seek(SeekFrom::Start(self.offset + self.geometry.fat_offset(index)))?;
+            self.file.write_all(&fat)?;
+        }
+        for index in 0..self.directories.len() {
+            let bytes = self.directory_bytes(index);
+            let cluster = self.directories[index].first_cluster;
+            self.file.seek(SeekFrom::Start(self.offset + self.geometry.cluster_offset(cluster)))?;
+            self.file.write_all(&bytes)?;
+        }
+        let boot = self.boot_sector();
+        let info = self.info_sector();
+        for base in [0, 6] {
+            self.file.seek(SeekFrom::Start(self.offset + base * SECTOR))?;
+            self.file.write_all(&boot)?;
+            self.file.write_all(&info)?;
+            self.file.write_all(&third_boot_sector())?;
+        }
+        Ok(())
+    }
+
+    /// The used part of the FAT: chains for every contiguous run; the rest of the FAT stays zero (free).
+    fn fat(&self) -> Vec<u8> {
+        let mut entries = vec![0u32; self.next_cluster as usize];
+        entries[0] = 0x0FFF_FFF8;
+        entries[1] = END_OF_CHAIN;
+        let runs = self.directories.iter().map(|d| (d.first_cluster, d.clusters as u64)).chain(
+            self.files.values().flatten().map(|p| (p.first_cluster, p.size.div_ceil(self.geometry.cluster_bytes()))),
+        );
+        for (first, count) in runs.filter(|(first, _)| *first != 0) {
+            let last = first + count as u32 - 1;
+            for cluster in first..last {
+                entries[cluster as usize] = cluster + 1;
+            }
+            entries[last as usize] = END_OF_CHAIN;
+        }
+        entries.iter().flat_map(|e| e.to_le_bytes()).collect()
+    }
+
+    fn directory_bytes(&self, index: usize) -> Vec<u8> {
+        let directory = &self.directories[index];
+        let mut bytes = Vec::with_capacity((directory.clusters as u64 * self.geometry.cluster_bytes()) as usize);
+        match directory.parent {
+            None => bytes.extend(self.short_entry(&self.label, ATTR_VOLUME_LABEL, 0, 0)),
+            Some(parent) => {
+                bytes.extend(self.short_entry(b".          ", ATTR_DIRECTORY, directory.first_cluster, 0));
+                // `..` of a directory in the root points at cluster 0, whatever the root's cluster is.
+                let up = if parent == 0 { 0 } else { self.directories[parent].first_cluster };
+                bytes.extend(self.short_entry(b"..         ", ATTR_DIRECTORY, up, 0));
+            }
+        }
+        for (name, child) in &directory.children {
+            if name.needs_long {
+                long_entries(name).iter().for_each(|entry| bytes.extend_from_slice(entry));
+            }
+            let entry = match child {
+                Child::Directory(d) => {
+                    self.short_entry(&name.short, ATTR_DIRECTORY, self.directories[*d].first_cluster, 0)
+                }
+                Child::File(path) => {
+                    let placed = self.files[path].as_ref().expect("every file is written before finish");
+                    self.short_entry(&name.short, ATTR_ARCHIVE, placed.first_cluster, placed.size as u32)
+                }
+            };
+            bytes.extend(entry);
+        }
+        bytes.resize((directory.clusters as u64 * self.geometry.cluster_bytes()) as usize, 0);
+        bytes
+    }
+
+    fn short_entry(&self, name: &[u8; 11], attributes: u8, cluster: u32, size: u32) -> [u8; 32] {
+        let mut entry = [0u8; 32];
+        entry[0..11].copy_from_slice(name);
+        entry[11] = attributes;
+        let (date, time) = (self.time.date.to_le_bytes(), self.time.time.to_le_bytes());
+        entry[14..16].copy_from_slice(&time);
+        entry[16..18].copy_from_slice(&date);
+        entry[18..20].copy_from_slice(&date);
+        entry[20..22].copy_from_slice(&((cluster >> 16) as u16).to_le_bytes());
+        entry[22..24].copy_from_slice(&time);
+        entry[24..26].copy_from_slice(&date);
+        entry[26..28].copy_from_slice(&(cluster as u16).to_le_bytes());
+        entry[28..32].copy_from_slice(&size.to_le_bytes());
+        entry
+    }
+
+    fn boot_sector(&self) -> Vec<u8> {
+        let g = &self.geometry;
+        let mut s = vec![0u8; SECTOR as usize];
+        s[0..3].copy_from_slice(&[0xEB, 0x58, 0x90]);
+        s[3..11].copy_from_slice(b"MSWIN4.1");
+        s[11..13].copy_from_slice(&(SECTOR as u16).to_le_bytes());
+        s[13] = g.sectors_per_cluster as u8;
+        s[14..16].copy_from_slice(&(g.reserved_sectors as u16).to_le_bytes());
+        s[16] = FAT_COUNT as u8;
+        s[21] = 0xF8;
+        s[24..26].copy_from_slice(&63u16.to_le_bytes());
+        s[26..28].copy_from_slice(&255u16.to_le_bytes());
+        s[28..32].copy_from_slice(&((self.offset / SECTOR) as u32).to_le_bytes());
+        s[32..36].copy_from_slice(&(g.total_sectors as u32).to_le_bytes());
+        s[36..40].copy_from_slice(&(g.fat_sectors as u32).to_le_bytes());
+        s[44..48].copy_from_slice(&self.directories[0].first_cluster.to_le_bytes());
+        s[48..50].copy_from_slice(&1u16.to_le_bytes());
+        s[50..52].copy_from_slice(&6u16.to_le_bytes());
+        s[64] = 0x80;
+        s[66] = 0x29;
+        s[67..71].copy_from_slice(&self.serial.to_le_bytes());
+        s[71..82].copy_from_slice(&self.label);
+        s[82..90].copy_from_slice(b"FAT32   ");
+        // Not bootable: the boot code tells a BIOS so and halts.
+        let message = b"This is a tanmatsu data volume; boot it with UEFI.\r\n";
+        s[90..90 + message.len()].copy_from_slice(message);
+        s[510] = 0x55;
+        s[511] = 0xAA;
+        s
+    }
+
+    fn info_sector(&self) -> Vec<u8> {
+        let mut s = vec![0u8; SECTOR as usize];
+        s[0..4].copy_from_slice(&0x4161_5252u32.to_le_bytes());
+        s[484..488].copy_from_slice(&0x6141_7272u32.to_le_bytes());
+        let free = self.geometry.cluster_limit() - self.next_cluster;
+        s[488..492].copy_from_slice(&free.to_le_bytes());
+        s[492..496].copy_from_slice(&self.next_cluster.to_le_bytes());
+        s[508..512].copy_from_slice(&0xAA55_0000u32.to_le_bytes());
+        s
+    }
+}
+
+/// FAT32 reserves three boot sectors; the third carries only the signature.
+fn third_boot_sector() -> Vec<u8> {
+    let mut s = vec![0u8; SECTOR as usize];
+    s[510] = 0x55;
+    s[511] = 0xAA;
+    s
+}
+
+fn volume_label(label: &str) -> [u8; 11] {
+    let mut bytes = [b' '; 11];
+    for (slot, c) in bytes.iter_mut().zip(label.bytes().filter(|b| b.is_ascii_graphic())) {
+        *slot = c.to_ascii_uppercase();
+    }
+    bytes
+}
+
+fn join(parent: &str, name: &str) -> String {
+    if parent.is_empty() { name.to_string() } else { format!("{parent}/{name}") }
+}
+
+/// The `/`-path of every directory of the planned tree (the root is "").
+fn directory_paths(tree: &[BTreeMap<String, Option<usize>>]) -> Vec<String> {
+    let mut paths = vec![String::new(); tree.len()];
+    for (index, children) in tree.iter().enumerate() {
+        for (name, target) in children {
+            if let Some(child) = target {
+                paths[*child] = join(&paths[index], name);
+            }
+        }
+    }
+    paths
+}

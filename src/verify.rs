@@ -1,0 +1,217 @@
+//! `tanmatsu verify`: does a stick, a folder or an image still hold exactly what its manifest lists?
+//!
+//! Every listed file is re-hashed; a missing, changed or *unlisted* file is a finding (something added to a stick
+//! is as suspicious as something changed). Images and block devices are read through their GPT and FAT32 directly,
+//! so no mounting is needed and nothing is written.
+
+use crate::build::hash_stream;
+use crate::image::fat::read::{FatReader, VolumeFile};
+use crate::image::gpt::{self, MICROSOFT_BASIC_DATA};
+use crate::layout;
+use crate::manifest::{MANIFEST_VERSION, Manifest};
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+use std::collections::BTreeMap;
+use std::fs::File;
+use std::io::{self, Read, Seek, SeekFrom};
+use std::path::{Path, PathBuf};
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "finding", rename_all = "kebab-case")]
+pub enum Finding {
+    Missing { path: String },
+    Changed { path: String, expected: String, actual: String },
+    Unlisted { path: String },
+    ImageChanged { expected: String, actual: String },
+}
+
+impl std::fmt::Display for Finding {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Finding::Missing { path } => write!(f, "missing: {path}"),
+            Finding::Changed { path, expected, actual } => {
+                write!(f, "changed: {path} (SHA-256 {actual}, listed {expected})")
+            }
+            Finding::Unlisted { path } => write!(f, "not in the manifest: {path}"),
+            Finding::ImageChanged { expected, actual } => write!(f, "the image's SHA-256 is {actual}, not {expected}"),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Verified {
+    pub path: PathBuf,
+    pub media_id: String,
+    pub files_checked: usize,
+    pub bytes_checked: u64,
+    pub findings: Vec<Finding>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum VerifyError {
+    #[error("cannot read `{path}`: {reason}")]
+    Unreadable { path: PathBuf, reason: String },
+    #[error("`{path}` holds no tanmatsu manifest ({reason})")]
+    NoManifest { path: PathBuf, reason: String },
+}
+
+/// Where the files are: a folder (a mounted stick), or a FAT32 volume inside an image or a block device.
+enum Media {
+    Folder(PathBuf),
+    Volume { reader: FatReader<File>, files: BTreeMap<String, VolumeFile>, disk: File, disk_bytes: u64 },
+}
+
+impl Media {
+    fn open(path: &Path) -> io::Result<Media> {
+        if path.is_dir() {
+            return Ok(Media::Folder(path.to_path_buf()));
+        }
+        let mut disk = File::open(path)?;
+        let disk_bytes = disk.seek(SeekFrom::End(0))?;
+        let partitions = gpt::read_partitions(&mut disk, disk_bytes)?;
+        let partition = partitions
+            .iter()
+            .find(|p| p.type_guid == MICROSOFT_BASIC_DATA)
+            .or(partitions.first())
+            .ok_or_else(|| io::Error::new(io::ErrorKind::InvalidData, "the disk has no partition"))?;
+        if partition.span.offset() + partition.span.bytes() > disk_bytes {
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidData,
+                "the image is truncated: its partition runs past its end",
+            ));
+        }
+        let mut reader = FatReader::open(File::open(path)?, partition.span.offset())?;
+        let files = reader.files()?.into_iter().map(|f| (f.path.clone(), f)).collect();
+        Ok(Media::Volume { reader, files, disk, disk_bytes })
+    }
+
+    /// Every file's path, relative to the media's root with `/`.
+    fn paths(&self) -> io::Result<Vec<String>> {
+        match self {
+            Media::Folder(root) => {
+                Ok(crate::manifest::walk(root).map_err(|(_, err)| err)?.into_iter().map(|(p, _)| p).collect())
+            }
+            Media::Volume { files, .. } => Ok(files.keys().cloned().collect()),
+        }
+    }
+
+    /// The SHA-256 and size of a file, or `None` when it is not there.
+    fn hash(&mut self, path: &str) -> io::Result<Option<(String, u64)>> {
+        let mut hasher = Sha256::new();
+        let mut size = 0u64;
+        let mut sink = |block: &[u8]| {
+            hasher.update(block);
+            size += block.len() as u64;
+        };
+        match self {
+            Media::Folder(root) => {
+                let mut file = match File::open(root.join(path)) {
+                    Ok(file) => file,
+                    Err(err) if err.kind() == io::ErrorKind::NotFound => return Ok(None),
+                    Err(err) => return Err(err),
+                };
+                let mut buffer = vec![0u8; 4 << 20];
+                loop {
+                    let read = file.read(&mut buffer)?;
+                    if read == 0 {
+                        break;
+                    }
+                    sink(&buffer[..read]);
+                }
+            }
+            Media::Volume { reader, files, .. } => match files.get(path) {
+                Some(file) => reader.read_file(file, &mut sink)?,
+                None => return Ok(None),
+            },
+        }
+        Ok(Some((hex::encode(hasher.finalize()), size)))
+    }
+
+    fn read_to_vec(&mut self, path: &str) -> io::Result<Option<Vec<u8>>> {
+        let mut bytes = Vec::new();
+        let found = match self {
+            Media::Folder(root) => match std::fs::read(root.join(path)) {
+                Ok(read) => {
+                    bytes = read;
+                    true
+                }
+                Err(err) if err.kind() == io::ErrorKind::NotFound => false,
+                Err(err) => return Err(err),
+            },
+            Media::Volume { reader, files, .. } => match files.get(path) {
+                Some(file) => {
+                    reader.read_file(file, &mut |block| bytes.extend_from_slice(block))?;
+                    true
+                }
+                None => false,
+            },
+        };
+        Ok(found.then_some(bytes))
+    }
+}
+
+pub fn verify(path: &Path, image_sha256: Option<&str>) -> Result<Verified, VerifyError> {
+    let unreadable = |err: io::Error| VerifyError::Unreadable { path: path.to_path_buf(), reason: err.to_string() };
+    let mut media = Media::open(path).map_err(unreadable)?;
+    let no_manifest = |reason: String| VerifyError::NoManifest { path: path.to_path_buf(), reason };
+    let manifest_bytes = media
+        .read_to_vec(layout::MANIFEST)
+        .map_err(unreadable)?
+        .ok_or_else(|| no_manifest(format!("{} is missing", layout::MANIFEST)))?;
+    let manifest: Manifest =
+        serde_json::from_slice(&manifest_bytes).map_err(|err| no_manifest(format!("{}: {err}", layout::MANIFEST)))?;
+    if manifest.manifest_version != MANIFEST_VERSION {
+        return Err(no_manifest(format!("manifest version {} is not {MANIFEST_VERSION}", manifest.manifest_version)));
+    }
+
+    let mut findings = Vec::new();
+    let mut bytes_checked = 0;
+    for record in &manifest.files {
+        match media.hash(&record.path).map_err(unreadable)? {
+            None => findings.push(Finding::Missing { path: record.path.clone() }),
+            Some((sha256, size)) => {
+                bytes_checked += size;
+                if sha256 != record.sha256 {
+                    findings.push(Finding::Changed {
+                        path: record.path.clone(),
+                        expected: record.sha256.clone(),
+                        actual: sha256,
+                    });
+                }
+            }
+        }
+    }
+    let sums = media.read_to_vec(layout::CHECKSUMS).map_err(unreadable)?;
+    if sums.as_deref() != Some(manifest.checksums().as_bytes()) {
+        let actual = sums.map(|s| hex::encode(Sha256::digest(s))).unwrap_or_else(|| "missing".into());
+        let expected = hex::encode(Sha256::digest(manifest.checksums()));
+        findings.push(Finding::Changed { path: layout::CHECKSUMS.into(), expected, actual });
+    }
+    let listed: std::collections::BTreeSet<&str> = manifest.files.iter().map(|f| f.path.as_str()).collect();
+    for path in media.paths().map_err(unreadable)? {
+        if !listed.contains(path.as_str()) && path != layout::MANIFEST && path != layout::CHECKSUMS {
+            findings.push(Finding::Unlisted { path });
+        }
+    }
+    if let Some(expected) = image_sha256 {
+        let actual = match &mut media {
+            Media::Volume { disk, disk_bytes, .. } => hash_stream(disk, *disk_bytes).map_err(unreadable)?,
+            Media::Folder(_) => {
+                return Err(VerifyError::Unreadable {
+                    path: path.to_path_buf(),
+                    reason: "--sha256 checks a whole image or device, not a folder".into(),
+                });
+            }
+        };
+        if !actual.eq_ignore_ascii_case(expected) {
+            findings.push(Finding::ImageChanged { expected: expected.to_ascii_lowercase(), actual });
+        }
+    }
+    Ok(Verified {
+        path: path.to_path_buf(),
+        media_id: manifest.media_id,
+        files_checked: manifest.files.len(),
+        bytes_checked,
+        findings,
+    })
+}
