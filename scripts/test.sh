@@ -4,15 +4,28 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-# command → Debian package. Tests call these tools to check tanmatsu's output; none of them are ours.
+# file or command → Debian package. Tests call these tools to check tanmatsu's output; none of them are ours.
 declare -A tools=(
   [openssl]=openssl
+  [sha256sum]=coreutils
+  [sgdisk]=gdisk
+  [fsck.fat]=dosfstools
+  [fatlabel]=dosfstools
+  [mcopy]=mtools
+  [qemu-system-x86_64]=qemu-system-x86
+  [grub-mkstandalone]=grub-common
+  [/usr/lib/grub/x86_64-efi/normal.mod]=grub-efi-amd64-bin
+  [/usr/share/OVMF/OVMF_CODE_4M.fd]=ovmf
 )
 
 missing=()
 for tool in "${!tools[@]}"; do
-  command -v "$tool" >/dev/null 2>&1 || missing+=("${tools[$tool]}")
+  case "$tool" in
+    /*) [ -e "$tool" ] || missing+=("${tools[$tool]}") ;;
+    *) command -v "$tool" >/dev/null 2>&1 || missing+=("${tools[$tool]}") ;;
+  esac
 done
+mapfile -t missing < <(printf '%s\n' "${missing[@]}" | sort -u | sed '/^$/d')
 if ((${#missing[@]})); then
   echo "installing test tools: ${missing[*]}" >&2
   sudo=""

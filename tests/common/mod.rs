@@ -3,6 +3,7 @@
 #![allow(dead_code)] // each test binary uses its own part of this module
 
 pub mod powershell;
+pub mod tools;
 pub mod xml;
 
 use assert_cmd::Command;

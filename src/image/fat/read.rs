@@ -140,7 +140,7 @@ impl<R: Read + Seek> FatReader<R> {
                     long.push(long_entry_units(entry).collect());
                     continue;
                 }
-                let name = if long.is_empty() { short_name(&entry[0..11]) } else { long_name(&long) };
+                let name = if long.is_empty() { short_name(&entry[0..11], entry[12]) } else { long_name(&long) };
                 long.clear();
                 if attributes & ATTR_VOLUME_LABEL != 0 || name == "." || name == ".." {
                     continue;
@@ -175,9 +175,18 @@ fn long_name(parts: &[Vec<u16>]) -> String {
     String::from_utf16_lossy(&units)
 }
 
-/// `README  TXT` as `README.TXT`.
-fn short_name(raw: &[u8]) -> String {
-    let base = String::from_utf8_lossy(&raw[0..8]).trim_end().to_string();
-    let extension = String::from_utf8_lossy(&raw[8..11]).trim_end().to_string();
+/// Windows' flags in a short entry that say its base name or extension is lower case (`notes.txt` with no
+/// long-name entries).
+const LOWER_CASE_BASE: u8 = 0x08;
+const LOWER_CASE_EXTENSION: u8 = 0x10;
+
+/// `README  TXT` as `README.TXT` (or `readme.txt`, as the case flags say).
+fn short_name(raw: &[u8], case_flags: u8) -> String {
+    let part = |bytes: &[u8], lower: bool| {
+        let text = String::from_utf8_lossy(bytes).trim_end().to_string();
+        if lower { text.to_ascii_lowercase() } else { text }
+    };
+    let base = part(&raw[0..8], case_flags & LOWER_CASE_BASE != 0);
+    let extension = part(&raw[8..11], case_flags & LOWER_CASE_EXTENSION != 0);
     if extension.is_empty() { base } else { format!("{base}.{extension}") }
 }
