@@ -210,6 +210,6 @@ mod tests {
         assert_eq!(automatic_size(0), 64 * MIB);
         let gib = 1 << 30;
         let size = automatic_size(gib);
-        assert!(size > gib + gib / 16 && size % MIB == 0);
+        assert!(size > gib + gib / 16 && size.is_multiple_of(MIB));
     }
 }

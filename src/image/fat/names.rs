@@ -106,7 +106,7 @@ pub fn short_name_checksum(short: &[u8; 11]) -> u8 {
 pub fn long_entries(name: &EntryName) -> Vec<[u8; 32]> {
     let mut units: Vec<u16> = name.long.encode_utf16().collect();
     let count = units.len().div_ceil(13);
-    if units.len() % 13 != 0 {
+    if !units.len().is_multiple_of(13) {
         units.push(0);
         units.resize(count * 13, 0xFFFF);
     }
