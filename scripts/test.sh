@@ -7,6 +7,7 @@ cd "$(dirname "$0")/.."
 # file or command → Debian package. Tests call these tools to check tanmatsu's output; none of them are ours.
 declare -A tools=(
   [openssl]=openssl
+  [losetup]=mount
   [sha256sum]=coreutils
   [sgdisk]=gdisk
   [fsck.fat]=dosfstools

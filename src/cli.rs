@@ -5,11 +5,14 @@
 
 use crate::build::{BuildOptions, build_image};
 use crate::check::{self, Context};
+use crate::device::{DEFAULT_MAX_SIZE, Rules, refusals};
 use crate::fsutil::write_atomically;
 use crate::init::starting_profile;
 use crate::profile::{LoadedProfile, OrganizationKind};
 use crate::render::{RenderOptions, render_to_folder};
+use crate::stick::{StickError, WriteRequest};
 use crate::templates::Library;
+use crate::write::Phase;
 use clap::{Parser, Subcommand, ValueEnum};
 use std::path::{Path, PathBuf};
 
@@ -98,6 +101,44 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// List the disks a stick could be written to, and why any disk is not a candidate
+    Devices {
+        /// Print the list as JSON
+        #[arg(long)]
+        json: bool,
+    },
+    /// Write an image to a USB stick, read it back from the stick, and record it in the media ledger
+    ///
+    /// Refuses a disk that is not removable, holds the running system, has a mounted partition, is smaller than
+    /// the image or larger than the size ceiling. Asks for the device's name to be typed unless --yes is given.
+    Write {
+        /// The image made by `tanmatsu build`
+        image: PathBuf,
+        /// The stick, such as /dev/sdb
+        #[arg(long, value_name = "DEVICE")]
+        device: PathBuf,
+        /// Who writes the stick (recorded in the media ledger)
+        #[arg(long)]
+        operator: String,
+        /// Who approved its use (MED-3; recorded in the media ledger)
+        #[arg(long)]
+        approver: String,
+        /// The media ledger (CSV)
+        #[arg(long, value_name = "FILE", default_value = "media-ledger.csv")]
+        ledger: PathBuf,
+        /// Do not ask for confirmation (for scripts)
+        #[arg(long)]
+        yes: bool,
+        /// Allow a disk that reports itself as fixed (some card readers; loop devices); never the system disk
+        #[arg(long)]
+        allow_fixed_disk: bool,
+        /// Refuse disks larger than this
+        #[arg(long, value_parser = parse_size, default_value = "256G")]
+        max_size: u64,
+    },
+    /// The media ledger (媒体管理簿): list it, check it, record a stick's deletion or disposal
+    #[command(subcommand)]
+    Ledger(LedgerCommand),
     /// Template sets: list them with their versions
     #[command(subcommand)]
     Templates(TemplatesCommand),
@@ -128,6 +169,41 @@ enum TemplatesCommand {
     },
 }
 
+#[derive(Subcommand)]
+enum LedgerCommand {
+    /// List every entry
+    List {
+        #[arg(long, value_name = "FILE", default_value = "media-ledger.csv")]
+        ledger: PathBuf,
+    },
+    /// Check that no entry was edited or deleted, and print the head hash to note on paper
+    Verify {
+        #[arg(long, value_name = "FILE", default_value = "media-ledger.csv")]
+        ledger: PathBuf,
+    },
+    /// Record that a stick's data was deleted for good or that it was physically destroyed (MED-5)
+    Retire {
+        /// The stick's serial number, as the ledger has it
+        serial: String,
+        #[arg(long, value_enum)]
+        how: Retirement,
+        #[arg(long)]
+        operator: String,
+        #[arg(long)]
+        approver: String,
+        #[arg(long, value_name = "FILE", default_value = "media-ledger.csv")]
+        ledger: PathBuf,
+    },
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum Retirement {
+    /// Data deleted so that it cannot be recovered; the stick goes back to the administrator
+    Wiped,
+    /// Physically destroyed
+    Destroyed,
+}
+
 #[derive(Clone, Copy, ValueEnum)]
 enum Kind {
     /// 医療保険者等: a health-insurance organisation
@@ -145,6 +221,20 @@ pub fn run() -> i32 {
             run_build(&profile, &output, size, json, templates)
         }
         Command::Verify { path, sha256, json } => run_verify(&path, sha256.as_deref(), json),
+        Command::Devices { json } => run_devices(json),
+        Command::Write { image, device, operator, approver, ledger, yes, allow_fixed_disk, max_size } => {
+            let request = WriteRequest {
+                image: &image,
+                device: &device,
+                allow_fixed: allow_fixed_disk,
+                max_size,
+                ledger: &ledger,
+                operator: &operator,
+                approver: &approver,
+            };
+            run_write(&request, yes)
+        }
+        Command::Ledger(command) => run_ledger(command),
         Command::Templates(TemplatesCommand::List { dir, json }) => run_templates_list(dir, json),
         Command::Init { path, kind, force } => run_init(&path, kind, force),
     }
@@ -280,6 +370,199 @@ fn parse_size(text: &str) -> Result<u64, String> {
         return Err(format!("`{text}` is not a positive size"));
     }
     Ok((value * (1u64 << shift) as f64) as u64)
+}
+
+fn run_devices(json: bool) -> i32 {
+    let disks = match crate::device::list() {
+        Ok(disks) => disks,
+        Err(err) => {
+            eprintln!("error: cannot list disks: {err}");
+            return EXIT_UNREADABLE;
+        }
+    };
+    let rules = Rules { image_size: 0, allow_fixed: false, max_size: DEFAULT_MAX_SIZE };
+    if json {
+        let listed: Vec<_> =
+            disks.iter().map(|d| serde_json::json!({ "disk": d, "refusals": refusals(d, &rules) })).collect();
+        println!("{}", serde_json::to_string_pretty(&listed).expect("the list serialises"));
+        return EXIT_OK;
+    }
+    for disk in &disks {
+        let reasons = refusals(disk, &rules);
+        let verdict = if reasons.is_empty() { "candidate".to_string() } else { "not a candidate".to_string() };
+        println!(
+            "{}  {}  serial {}  {} bytes  {verdict}",
+            disk.path,
+            disk.model,
+            disk.serial.as_deref().unwrap_or("-"),
+            disk.size
+        );
+        for reason in reasons {
+            println!("    - {reason}");
+        }
+        if let (Some(usb), Some(storage)) = (&disk.usb_instance_id, &disk.disk_instance_id) {
+            println!("    usb_instance_id = '{usb}'\n    disk_instance_id = '{storage}'");
+        }
+    }
+    EXIT_OK
+}
+
+fn run_write(request: &WriteRequest, yes: bool) -> i32 {
+    let fail = |err: StickError| {
+        eprintln!("error: {err}");
+        EXIT_VIOLATION
+    };
+    if cfg!(windows) {
+        return fail(StickError::Unsupported);
+    }
+    let (disk, verified, image_size) = match crate::stick::prepare(request) {
+        Ok(prepared) => prepared,
+        Err(err) => return fail(err),
+    };
+    eprintln!(
+        "target: {}  {}  serial {}  {} bytes",
+        disk.path,
+        disk.model,
+        disk.serial.as_deref().unwrap_or("-"),
+        disk.size
+    );
+    if !yes && !confirmed(&disk) {
+        return fail(StickError::NotConfirmed);
+    }
+    let mut target = match open_target(&disk) {
+        Ok(target) => target,
+        Err(err) => return fail(err.into()),
+    };
+    let bar = write_progress(image_size);
+    let mut progress = |phase: Phase, bytes: u64| {
+        if phase == Phase::Verifying && bar.message() != "verifying" {
+            bar.set_message("verifying");
+            bar.set_position(0);
+        }
+        bar.inc(bytes);
+    };
+    match crate::stick::write(request, disk, &verified, image_size, target.as_mut(), &mut progress) {
+        Ok(outcome) => {
+            bar.finish_and_clear();
+            println!(
+                "wrote and read back {} bytes to {}; SHA-256 {}",
+                outcome.bytes, outcome.disk.path, outcome.sha256
+            );
+            println!("recorded as entry {} in {}", outcome.ledger_entry.seq, request.ledger.display());
+            if let (Some(usb), Some(storage)) = (&outcome.disk.usb_instance_id, &outcome.disk.disk_instance_id) {
+                println!(
+                    "to approve this stick (MED-2), add to the profile:\n[[media.approved]]\nlabel = \"…\"\nusb_instance_id = '{usb}'\ndisk_instance_id = '{storage}'"
+                );
+            }
+            EXIT_OK
+        }
+        Err(err) => {
+            bar.abandon();
+            fail(err)
+        }
+    }
+}
+
+/// Asks the user to type the device's name; only an exact match confirms.
+fn confirmed(disk: &crate::device::Disk) -> bool {
+    use std::io::{BufRead, IsTerminal, Write};
+    if !std::io::stdin().is_terminal() {
+        eprintln!("standard input is not a terminal: pass --yes to write without asking");
+        return false;
+    }
+    let name =
+        std::path::Path::new(&disk.path).file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    eprint!("everything on {} will be erased. Type `{name}` to continue: ", disk.path);
+    let _ = std::io::stderr().flush();
+    let mut answer = String::new();
+    std::io::stdin().lock().read_line(&mut answer).is_ok() && answer.trim() == name
+}
+
+#[cfg(target_os = "linux")]
+fn open_target(disk: &crate::device::Disk) -> std::io::Result<Box<dyn crate::write::Target>> {
+    Ok(Box::new(crate::write::block_device::BlockDevice::open(std::path::Path::new(&disk.path))?))
+}
+
+#[cfg(not(target_os = "linux"))]
+fn open_target(_: &crate::device::Disk) -> std::io::Result<Box<dyn crate::write::Target>> {
+    Err(std::io::Error::new(std::io::ErrorKind::Unsupported, "writing disks is supported on Linux only"))
+}
+
+fn write_progress(total: u64) -> indicatif::ProgressBar {
+    use std::io::IsTerminal;
+    if !std::io::stderr().is_terminal() {
+        return indicatif::ProgressBar::hidden();
+    }
+    let bar = indicatif::ProgressBar::new(total);
+    bar.set_style(
+        indicatif::ProgressStyle::with_template("{msg:10} {bar:40} {bytes}/{total_bytes} {bytes_per_sec}")
+            .expect("a valid template"),
+    );
+    bar.set_message("writing");
+    bar
+}
+
+fn run_ledger(command: LedgerCommand) -> i32 {
+    use crate::ledger;
+    match command {
+        LedgerCommand::List { ledger: path } => match ledger::read(&path) {
+            Ok(entries) => {
+                for e in &entries {
+                    println!(
+                        "{:>4}  {}  {:<16} {}  serial {}  {}  by {} (approved {})",
+                        e.seq, e.time, e.action, e.model, e.serial, e.media_id, e.operator, e.approver
+                    );
+                }
+                EXIT_OK
+            }
+            Err(err) => {
+                eprintln!("error: {err}");
+                EXIT_UNREADABLE
+            }
+        },
+        LedgerCommand::Verify { ledger: path } => match ledger::read(&path) {
+            Ok(entries) => {
+                let problems = ledger::check(&entries);
+                for problem in &problems {
+                    println!("{problem}");
+                }
+                if problems.is_empty() {
+                    println!("{}: {} entries, intact; head {}", path.display(), entries.len(), ledger::head(&entries));
+                    EXIT_OK
+                } else {
+                    println!("{}: ALTERED ({} problems)", path.display(), problems.len());
+                    EXIT_VIOLATION
+                }
+            }
+            Err(err) => {
+                eprintln!("error: {err}");
+                EXIT_UNREADABLE
+            }
+        },
+        LedgerCommand::Retire { serial, how, operator, approver, ledger: path } => {
+            let action = match how {
+                Retirement::Wiped => "retire:wiped",
+                Retirement::Destroyed => "retire:destroyed",
+            };
+            let entry = ledger::NewEntry {
+                time: crate::timestamp::iso8601(crate::stick::now()),
+                action: action.into(),
+                operator,
+                approver,
+                ..ledger::NewEntry::default()
+            };
+            match ledger::retire(&path, &serial, entry) {
+                Ok(entry) => {
+                    println!("recorded as entry {} in {}", entry.seq, path.display());
+                    EXIT_OK
+                }
+                Err(err) => {
+                    eprintln!("error: {err}");
+                    EXIT_VIOLATION
+                }
+            }
+        }
+    }
 }
 
 fn run_templates_list(dir: PathBuf, json: bool) -> i32 {

@@ -49,6 +49,12 @@ pub fn powershell(text: &str) -> String {
     out
 }
 
+/// A cell of a CSV file that people open in Excel: text that Excel would take for a formula (`=`, `+`, `-`, `@`, a
+/// tab or a carriage return first) is kept as text by a leading apostrophe. Quoting is the CSV writer's job.
+pub fn csv_cell(text: &str) -> String {
+    if text.starts_with(['=', '+', '-', '@', '\t', '\r']) { format!("'{text}") } else { text.to_string() }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -59,6 +65,13 @@ mod tests {
         assert_eq!(xml("健康保険組合"), "健康保険組合");
         assert_eq!(xml("line1\nline2"), "line1&#xA;line2");
         assert_eq!(xml("bell\u{7}"), "bell\u{FFFD}");
+    }
+
+    #[test]
+    fn csv_cells_never_become_formulas() {
+        assert_eq!(csv_cell("=HYPERLINK(\"x\")"), "'=HYPERLINK(\"x\")");
+        assert_eq!(csv_cell("-1+1"), "'-1+1");
+        assert_eq!(csv_cell("SanDisk Ultra"), "SanDisk Ultra");
     }
 
     #[test]

@@ -79,6 +79,12 @@ pub fn build(prepared: &Prepared, mut records: Vec<FileRecord>) -> Manifest {
     }
 }
 
+/// `name@version (sha256 …)` of the templates that made the media at `path` (image, device or folder).
+pub fn template_summary(path: &Path) -> Option<String> {
+    let verified = crate::verify::read_manifest(path).ok()?;
+    Some(format!("{}@{} ({})", verified.templates.name, verified.templates.version, &verified.templates.sha256[..16]))
+}
+
 /// The record of bytes written by tanmatsu itself.
 pub fn record_bytes(path: &str, bytes: &[u8]) -> FileRecord {
     FileRecord { path: path.to_string(), size: bytes.len() as u64, sha256: hex::encode(Sha256::digest(bytes)) }

@@ -150,9 +150,14 @@ impl Media {
     }
 }
 
-pub fn verify(path: &Path, image_sha256: Option<&str>) -> Result<Verified, VerifyError> {
+/// The manifest of the media at `path`.
+pub fn read_manifest(path: &Path) -> Result<Manifest, VerifyError> {
     let unreadable = |err: io::Error| VerifyError::Unreadable { path: path.to_path_buf(), reason: err.to_string() };
-    let mut media = Media::open(path).map_err(unreadable)?;
+    manifest_of(path, &mut Media::open(path).map_err(unreadable)?)
+}
+
+fn manifest_of(path: &Path, media: &mut Media) -> Result<Manifest, VerifyError> {
+    let unreadable = |err: io::Error| VerifyError::Unreadable { path: path.to_path_buf(), reason: err.to_string() };
     let no_manifest = |reason: String| VerifyError::NoManifest { path: path.to_path_buf(), reason };
     let manifest_bytes = media
         .read_to_vec(layout::MANIFEST)
@@ -163,6 +168,13 @@ pub fn verify(path: &Path, image_sha256: Option<&str>) -> Result<Verified, Verif
     if manifest.manifest_version != MANIFEST_VERSION {
         return Err(no_manifest(format!("manifest version {} is not {MANIFEST_VERSION}", manifest.manifest_version)));
     }
+    Ok(manifest)
+}
+
+pub fn verify(path: &Path, image_sha256: Option<&str>) -> Result<Verified, VerifyError> {
+    let unreadable = |err: io::Error| VerifyError::Unreadable { path: path.to_path_buf(), reason: err.to_string() };
+    let mut media = Media::open(path).map_err(unreadable)?;
+    let manifest = manifest_of(path, &mut media)?;
 
     let mut findings = Vec::new();
     let mut bytes_checked = 0;

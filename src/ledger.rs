@@ -1,0 +1,201 @@
+//! The media ledger (媒体管理簿, MED-3 and MED-5): every write of a stick, and every stick's deletion or disposal.
+//!
+//! A CSV file, UTF-8 with a byte-order mark and CRLF line ends, so that Excel opens it cleanly. Each row carries the
+//! hash of the row before it and its own, so that an edited or deleted row is found by `tanmatsu ledger verify`.
+//! (A deleted *last* row leaves no trace in the file itself: `verify` prints the head hash for the staff to note in
+//! the paper ledger, which anchors it.)
+
+use crate::escape;
+use crate::fsutil::write_atomically;
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use std::path::Path;
+
+const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Entry {
+    #[serde(rename = "番号 seq")]
+    pub seq: u64,
+    #[serde(rename = "日時 time (UTC)")]
+    pub time: String,
+    #[serde(rename = "操作 action")]
+    pub action: String,
+    #[serde(rename = "機種 model")]
+    pub model: String,
+    #[serde(rename = "シリアル serial")]
+    pub serial: String,
+    #[serde(rename = "USBインスタンスID usb_instance_id")]
+    pub usb_instance_id: String,
+    #[serde(rename = "ディスクインスタンスID disk_instance_id")]
+    pub disk_instance_id: String,
+    #[serde(rename = "イメージSHA-256 image_sha256")]
+    pub image_sha256: String,
+    #[serde(rename = "媒体ID media_id")]
+    pub media_id: String,
+    #[serde(rename = "テンプレート templates")]
+    pub templates: String,
+    #[serde(rename = "作業者 operator")]
+    pub operator: String,
+    #[serde(rename = "承認者 approver")]
+    pub approver: String,
+    #[serde(rename = "備考 note")]
+    pub note: String,
+    #[serde(rename = "前行ハッシュ prev_hash")]
+    pub prev_hash: String,
+    #[serde(rename = "行ハッシュ row_hash")]
+    pub row_hash: String,
+}
+
+impl Entry {
+    /// The hash of this row's fields after the previous row's hash.
+    fn compute_hash(&self) -> String {
+        let fields = [
+            self.seq.to_string(),
+            self.time.clone(),
+            self.action.clone(),
+            self.model.clone(),
+            self.serial.clone(),
+            self.usb_instance_id.clone(),
+            self.disk_instance_id.clone(),
+            self.image_sha256.clone(),
+            self.media_id.clone(),
+            self.templates.clone(),
+            self.operator.clone(),
+            self.approver.clone(),
+            self.note.clone(),
+            self.prev_hash.clone(),
+        ];
+        hex::encode(Sha256::digest(fields.join("\u{1F}").as_bytes()))
+    }
+}
+
+/// What a new row says; the ledger adds its number and hashes. Every text passes through the CSV cell escaper, so
+/// that a device that calls itself `=HYPERLINK(…)` cannot become a formula in Excel.
+#[derive(Debug, Clone, Default)]
+pub struct NewEntry {
+    pub time: String,
+    pub action: String,
+    pub model: String,
+    pub serial: String,
+    pub usb_instance_id: String,
+    pub disk_instance_id: String,
+    pub image_sha256: String,
+    pub media_id: String,
+    pub templates: String,
+    pub operator: String,
+    pub approver: String,
+    pub note: String,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum LedgerError {
+    #[error("cannot read the ledger `{path}`: {reason}")]
+    Unreadable { path: String, reason: String },
+    #[error("cannot write the ledger `{path}`: {reason}")]
+    Unwritable { path: String, reason: String },
+    #[error("the ledger `{path}` has been altered: {problems:?}")]
+    Altered { path: String, problems: Vec<String> },
+    #[error("no stick with the serial `{0}` was ever written in this ledger")]
+    UnknownSerial(String),
+}
+
+/// Reads the ledger; a file that does not exist is an empty ledger.
+pub fn read(path: &Path) -> Result<Vec<Entry>, LedgerError> {
+    let unreadable = |reason: String| LedgerError::Unreadable { path: path.display().to_string(), reason };
+    let bytes = match std::fs::read(path) {
+        Ok(bytes) => bytes,
+        Err(err) if err.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+        Err(err) => return Err(unreadable(err.to_string())),
+    };
+    let text = bytes.strip_prefix(b"\xEF\xBB\xBF".as_slice()).unwrap_or(&bytes);
+    csv::Reader::from_reader(text)
+        .deserialize()
+        .collect::<Result<Vec<Entry>, _>>()
+        .map_err(|err| unreadable(err.to_string()))
+}
+
+/// Every break in the chain, as "row N: …" (rows counted from 1 after the header).
+pub fn check(entries: &[Entry]) -> Vec<String> {
+    let mut problems = Vec::new();
+    let mut previous = GENESIS.to_string();
+    for (index, entry) in entries.iter().enumerate() {
+        let row = index + 1;
+        if entry.seq != row as u64 {
+            problems
+                .push(format!("row {row}: number {} where {row} was expected (a row is missing or moved)", entry.seq));
+        }
+        if entry.prev_hash != previous {
+            problems
+                .push(format!("row {row}: does not follow the row before it (a row before it was deleted or changed)"));
+        }
+        if entry.row_hash != entry.compute_hash() {
+            problems.push(format!("row {row}: its contents were changed after it was written"));
+        }
+        previous = entry.row_hash.clone();
+    }
+    problems
+}
+
+/// The hash of the last row: what a person notes on paper to anchor the ledger.
+pub fn head(entries: &[Entry]) -> &str {
+    entries.last().map_or(GENESIS, |e| e.row_hash.as_str())
+}
+
+/// Appends a row, refusing to extend a ledger whose chain is already broken.
+pub fn append(path: &Path, new: NewEntry) -> Result<Entry, LedgerError> {
+    let mut entries = read(path)?;
+    let problems = check(&entries);
+    if !problems.is_empty() {
+        return Err(LedgerError::Altered { path: path.display().to_string(), problems });
+    }
+    let cell = |text: &str| escape::csv_cell(text);
+    let mut entry = Entry {
+        seq: entries.len() as u64 + 1,
+        time: cell(&new.time),
+        action: cell(&new.action),
+        model: cell(&new.model),
+        serial: cell(&new.serial),
+        usb_instance_id: cell(&new.usb_instance_id),
+        disk_instance_id: cell(&new.disk_instance_id),
+        image_sha256: cell(&new.image_sha256),
+        media_id: cell(&new.media_id),
+        templates: cell(&new.templates),
+        operator: cell(&new.operator),
+        approver: cell(&new.approver),
+        note: cell(&new.note),
+        prev_hash: head(&entries).to_string(),
+        row_hash: String::new(),
+    };
+    entry.row_hash = entry.compute_hash();
+    entries.push(entry.clone());
+    save(path, &entries)?;
+    Ok(entry)
+}
+
+/// Records MED-5's deletion or disposal of the stick with `serial`.
+pub fn retire(path: &Path, serial: &str, new: NewEntry) -> Result<Entry, LedgerError> {
+    let entries = read(path)?;
+    let written = entries.iter().rev().find(|e| e.serial == escape::csv_cell(serial) && e.action == "write");
+    let Some(written) = written else {
+        return Err(LedgerError::UnknownSerial(serial.to_string()));
+    };
+    let entry = NewEntry {
+        model: written.model.clone(),
+        usb_instance_id: written.usb_instance_id.clone(),
+        disk_instance_id: written.disk_instance_id.clone(),
+        serial: serial.to_string(),
+        ..new
+    };
+    append(path, entry)
+}
+
+fn save(path: &Path, entries: &[Entry]) -> Result<(), LedgerError> {
+    let unwritable = |reason: String| LedgerError::Unwritable { path: path.display().to_string(), reason };
+    let mut writer = csv::WriterBuilder::new().terminator(csv::Terminator::CRLF).from_writer(b"\xEF\xBB\xBF".to_vec());
+    for entry in entries {
+        writer.serialize(entry).map_err(|err| unwritable(err.to_string()))?;
+    }
+    let bytes = writer.into_inner().map_err(|err| unwritable(err.to_string()))?;
+    write_atomically(path, &bytes, None).map_err(|err| unwritable(err.to_string()))
+}
