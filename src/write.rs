@@ -57,9 +57,9 @@ pub fn write_and_verify(
     let mut offset = 0u64;
     while offset < length {
         let chunk = (length - offset).min(BLOCK as u64) as usize;
-        image.read_exact(&mut buffer.as_mut()[..chunk])?;
-        hasher.update(&buffer.as_mut()[..chunk]);
-        target.write_block(offset, &buffer.as_mut()[..chunk])?;
+        image.read_exact(&mut buffer.bytes_mut()[..chunk])?;
+        hasher.update(&buffer.bytes_mut()[..chunk]);
+        target.write_block(offset, &buffer.bytes_mut()[..chunk])?;
         offset += chunk as u64;
         progress(Phase::Writing, chunk as u64);
     }
@@ -70,8 +70,8 @@ pub fn write_and_verify(
     let mut offset = 0u64;
     while offset < length {
         let chunk = (length - offset).min(BLOCK as u64) as usize;
-        target.read_block(offset, &mut buffer.as_mut()[..chunk])?;
-        hasher.update(&buffer.as_mut()[..chunk]);
+        target.read_block(offset, &mut buffer.bytes_mut()[..chunk])?;
+        hasher.update(&buffer.bytes_mut()[..chunk]);
         offset += chunk as u64;
         progress(Phase::Verifying, chunk as u64);
     }
@@ -99,7 +99,7 @@ impl AlignedBuffer {
         AlignedBuffer { pointer, layout }
     }
 
-    pub fn as_mut(&mut self) -> &mut [u8] {
+    pub fn bytes_mut(&mut self) -> &mut [u8] {
         // SAFETY: the pointer is valid for `layout.size()` initialised bytes for as long as `self` lives.
         unsafe { std::slice::from_raw_parts_mut(self.pointer, self.layout.size()) }
     }
