@@ -8,6 +8,8 @@ cd "$(dirname "$0")/.."
 declare -A tools=(
   [openssl]=openssl
   [losetup]=mount
+  [chromium]=chromium
+  [/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc]=fonts-noto-cjk
   [sha256sum]=coreutils
   [sgdisk]=gdisk
   [fsck.fat]=dosfstools

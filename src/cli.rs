@@ -139,6 +139,22 @@ enum Command {
     /// The media ledger (媒体管理簿): list it, check it, record a stick's deletion or disposal
     #[command(subcommand)]
     Ledger(LedgerCommand),
+    /// Read the terminals' self-check reports and show compliance, per terminal and for the fleet
+    ///
+    /// PATH is a stick (its tanmatsu/reports), a folder of reports or one report. Exit status 1 when any terminal
+    /// fails an item or any report cannot be read.
+    Report {
+        path: PathBuf,
+        /// Also write a self-contained, printable HTML page (Japanese) for an auditor
+        #[arg(long, value_name = "FILE")]
+        html: Option<PathBuf>,
+        /// Print the result as JSON on standard output
+        #[arg(long)]
+        json: bool,
+        /// The media ledger, to show each terminal's stick
+        #[arg(long, value_name = "FILE")]
+        ledger: Option<PathBuf>,
+    },
     /// Template sets: list them with their versions
     #[command(subcommand)]
     Templates(TemplatesCommand),
@@ -235,6 +251,7 @@ pub fn run() -> i32 {
             run_write(&request, yes)
         }
         Command::Ledger(command) => run_ledger(command),
+        Command::Report { path, html, json, ledger } => run_report(&path, html.as_deref(), json, ledger.as_deref()),
         Command::Templates(TemplatesCommand::List { dir, json }) => run_templates_list(dir, json),
         Command::Init { path, kind, force } => run_init(&path, kind, force),
     }
@@ -563,6 +580,32 @@ fn run_ledger(command: LedgerCommand) -> i32 {
             }
         }
     }
+}
+
+fn run_report(path: &Path, html: Option<&Path>, json: bool, ledger: Option<&Path>) -> i32 {
+    let fleet = match crate::report::load(path, ledger) {
+        Ok(fleet) => fleet,
+        Err(err) => {
+            eprintln!("error: cannot read reports at `{}`: {err}", path.display());
+            return EXIT_UNREADABLE;
+        }
+    };
+    if json {
+        println!("{}", serde_json::to_string_pretty(&fleet).expect("the fleet serialises"));
+    } else {
+        print!("{}", crate::report::render_text(&fleet));
+    }
+    if let Some(html_path) = html {
+        let generated = crate::timestamp::iso8601(crate::stick::now());
+        let written = crate::report::render_html(&fleet, &generated)
+            .map_err(|err| err.to_string())
+            .and_then(|page| write_atomically(html_path, page.as_bytes(), None).map_err(|err| err.to_string()));
+        if let Err(err) = written {
+            eprintln!("error: cannot write `{}`: {err}", html_path.display());
+            return EXIT_VIOLATION;
+        }
+    }
+    if fleet.all_compliant() { EXIT_OK } else { EXIT_VIOLATION }
 }
 
 fn run_templates_list(dir: PathBuf, json: bool) -> i32 {

@@ -19,6 +19,7 @@ pub mod payload;
 pub mod profile;
 pub mod provisioning;
 pub mod render;
+pub mod report;
 pub mod secrets;
 pub mod spec;
 pub mod stick;
