@@ -176,16 +176,14 @@ fn write_image(
 /// SHA-256 of the first `length` bytes of `reader`, read sequentially in large blocks.
 pub fn hash_stream(reader: &mut (impl Read + Seek), length: u64) -> io::Result<String> {
     reader.seek(SeekFrom::Start(0))?;
-    let mut hasher = Sha256::new();
-    let mut buffer = vec![0u8; 4 << 20];
-    let mut left = length;
-    while left > 0 {
-        let chunk = left.min(buffer.len() as u64) as usize;
-        reader.read_exact(&mut buffer[..chunk])?;
-        hasher.update(&buffer[..chunk]);
-        left -= chunk as u64;
+    let (read, sha256) = manifest::stream_hashed(&mut reader.take(length), &mut |_| Ok(()))?;
+    if read < length {
+        return Err(io::Error::new(
+            io::ErrorKind::UnexpectedEof,
+            format!("only {read} of {length} bytes could be read"),
+        ));
     }
-    Ok(hex::encode(hasher.finalize()))
+    Ok(sha256)
 }
 
 fn progress_bar(enabled: bool, total: u64) -> indicatif::ProgressBar {

@@ -13,7 +13,7 @@ use crate::render::{RenderOptions, render_to_folder};
 use crate::stick::{StickError, WriteRequest};
 use crate::templates::Library;
 use crate::write::Phase;
-use clap::{Parser, Subcommand, ValueEnum};
+use clap::{Args, Parser, Subcommand, ValueEnum};
 use std::path::{Path, PathBuf};
 
 pub const EXIT_OK: i32 = 0;
@@ -117,15 +117,10 @@ enum Command {
         /// The stick, such as /dev/sdb
         #[arg(long, value_name = "DEVICE")]
         device: PathBuf,
-        /// Who writes the stick (recorded in the media ledger)
-        #[arg(long)]
-        operator: String,
-        /// Who approved its use (MED-3; recorded in the media ledger)
-        #[arg(long)]
-        approver: String,
-        /// The media ledger (CSV)
-        #[arg(long, value_name = "FILE", default_value = "media-ledger.csv")]
-        ledger: PathBuf,
+        #[command(flatten)]
+        signed: Signatures,
+        #[command(flatten)]
+        ledger: LedgerFile,
         /// Do not ask for confirmation (for scripts)
         #[arg(long)]
         yes: bool,
@@ -185,17 +180,35 @@ enum TemplatesCommand {
     },
 }
 
+/// Who did it and who approved it: every ledger entry names both (MED-3).
+#[derive(Args)]
+struct Signatures {
+    /// Who does it (recorded in the media ledger)
+    #[arg(long)]
+    operator: String,
+    /// Who approved it (recorded in the media ledger)
+    #[arg(long)]
+    approver: String,
+}
+
+#[derive(Args)]
+struct LedgerFile {
+    /// The media ledger (CSV)
+    #[arg(long = "ledger", value_name = "FILE", default_value = "media-ledger.csv")]
+    path: PathBuf,
+}
+
 #[derive(Subcommand)]
 enum LedgerCommand {
     /// List every entry
     List {
-        #[arg(long, value_name = "FILE", default_value = "media-ledger.csv")]
-        ledger: PathBuf,
+        #[command(flatten)]
+        ledger: LedgerFile,
     },
     /// Check that no entry was edited or deleted, and print the head hash to note on paper
     Verify {
-        #[arg(long, value_name = "FILE", default_value = "media-ledger.csv")]
-        ledger: PathBuf,
+        #[command(flatten)]
+        ledger: LedgerFile,
     },
     /// Record that a stick's data was deleted for good or that it was physically destroyed (MED-5)
     Retire {
@@ -203,12 +216,10 @@ enum LedgerCommand {
         serial: String,
         #[arg(long, value_enum)]
         how: Retirement,
-        #[arg(long)]
-        operator: String,
-        #[arg(long)]
-        approver: String,
-        #[arg(long, value_name = "FILE", default_value = "media-ledger.csv")]
-        ledger: PathBuf,
+        #[command(flatten)]
+        signed: Signatures,
+        #[command(flatten)]
+        ledger: LedgerFile,
     },
 }
 
@@ -238,15 +249,15 @@ pub fn run() -> i32 {
         }
         Command::Verify { path, sha256, json } => run_verify(&path, sha256.as_deref(), json),
         Command::Devices { json } => run_devices(json),
-        Command::Write { image, device, operator, approver, ledger, yes, allow_fixed_disk, max_size } => {
+        Command::Write { image, device, signed, ledger, yes, allow_fixed_disk, max_size } => {
             let request = WriteRequest {
                 image: &image,
                 device: &device,
                 allow_fixed: allow_fixed_disk,
                 max_size,
-                ledger: &ledger,
-                operator: &operator,
-                approver: &approver,
+                ledger: &ledger.path,
+                operator: &signed.operator,
+                approver: &signed.approver,
             };
             run_write(&request, yes)
         }
@@ -522,7 +533,7 @@ fn write_progress(total: u64) -> indicatif::ProgressBar {
 fn run_ledger(command: LedgerCommand) -> i32 {
     use crate::ledger;
     match command {
-        LedgerCommand::List { ledger: path } => match ledger::read(&path) {
+        LedgerCommand::List { ledger: LedgerFile { path } } => match ledger::read(&path) {
             Ok(entries) => {
                 for e in &entries {
                     println!(
@@ -537,7 +548,7 @@ fn run_ledger(command: LedgerCommand) -> i32 {
                 EXIT_UNREADABLE
             }
         },
-        LedgerCommand::Verify { ledger: path } => match ledger::read(&path) {
+        LedgerCommand::Verify { ledger: LedgerFile { path } } => match ledger::read(&path) {
             Ok(entries) => {
                 let problems = ledger::check(&entries);
                 for problem in &problems {
@@ -556,7 +567,12 @@ fn run_ledger(command: LedgerCommand) -> i32 {
                 EXIT_UNREADABLE
             }
         },
-        LedgerCommand::Retire { serial, how, operator, approver, ledger: path } => {
+        LedgerCommand::Retire {
+            serial,
+            how,
+            signed: Signatures { operator, approver },
+            ledger: LedgerFile { path },
+        } => {
             let action = match how {
                 Retirement::Wiped => "retire:wiped",
                 Retirement::Destroyed => "retire:destroyed",

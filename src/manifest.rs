@@ -113,40 +113,32 @@ pub fn walk(root: &Path) -> Result<Vec<(String, PathBuf)>, (PathBuf, std::io::Er
     Ok(found)
 }
 
-/// Copies `source` to `target`, hashing the bytes on the way: each file is read once.
-pub fn copy_hashed(source: &Path, target: &Path) -> std::io::Result<(u64, String)> {
-    use std::io::Write;
-    let mut input = std::fs::File::open(source)?;
-    let mut output = std::fs::File::create(target)?;
+/// Reads `reader` to its end in large blocks, handing each block to `sink` (which may write it elsewhere) while
+/// hashing it; returns the size and the SHA-256. Every copy and every re-hash in tanmatsu goes through here.
+pub fn stream_hashed(
+    reader: &mut dyn Read,
+    sink: &mut dyn FnMut(&[u8]) -> std::io::Result<()>,
+) -> std::io::Result<(u64, String)> {
     let mut hasher = Sha256::new();
-    let mut buffer = vec![0u8; 1 << 20];
+    let mut buffer = vec![0u8; 4 << 20];
     let mut size = 0u64;
     loop {
-        let read = input.read(&mut buffer)?;
+        let read = reader.read(&mut buffer)?;
         if read == 0 {
             break;
         }
         hasher.update(&buffer[..read]);
-        output.write_all(&buffer[..read])?;
+        sink(&buffer[..read])?;
         size += read as u64;
     }
-    output.sync_all()?;
     Ok((size, hex::encode(hasher.finalize())))
 }
 
-/// Size and SHA-256 of a file, read in large blocks.
-pub fn hash_file(path: &Path) -> std::io::Result<(u64, String)> {
-    let mut file = std::fs::File::open(path)?;
-    let mut hasher = Sha256::new();
-    let mut buffer = vec![0u8; 1 << 20];
-    let mut size = 0u64;
-    loop {
-        let read = file.read(&mut buffer)?;
-        if read == 0 {
-            break;
-        }
-        hasher.update(&buffer[..read]);
-        size += read as u64;
-    }
-    Ok((size, hex::encode(hasher.finalize())))
+/// Copies `source` to `target`, hashing the bytes on the way: each file is read once.
+pub fn copy_hashed(source: &Path, target: &Path) -> std::io::Result<(u64, String)> {
+    use std::io::Write;
+    let mut output = std::fs::File::create(target)?;
+    let result = stream_hashed(&mut std::fs::File::open(source)?, &mut |block| output.write_all(block))?;
+    output.sync_all()?;
+    Ok(result)
 }

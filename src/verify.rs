@@ -13,7 +13,7 @@ use serde::Serialize;
 use sha2::{Digest, Sha256};
 use std::collections::BTreeMap;
 use std::fs::File;
-use std::io::{self, Read, Seek, SeekFrom};
+use std::io::{self, Seek, SeekFrom};
 use std::path::{Path, PathBuf};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -97,12 +97,6 @@ impl Media {
 
     /// The SHA-256 and size of a file, or `None` when it is not there.
     fn hash(&mut self, path: &str) -> io::Result<Option<(String, u64)>> {
-        let mut hasher = Sha256::new();
-        let mut size = 0u64;
-        let mut sink = |block: &[u8]| {
-            hasher.update(block);
-            size += block.len() as u64;
-        };
         match self {
             Media::Folder(root) => {
                 let mut file = match File::open(root.join(path)) {
@@ -110,21 +104,16 @@ impl Media {
                     Err(err) if err.kind() == io::ErrorKind::NotFound => return Ok(None),
                     Err(err) => return Err(err),
                 };
-                let mut buffer = vec![0u8; 4 << 20];
-                loop {
-                    let read = file.read(&mut buffer)?;
-                    if read == 0 {
-                        break;
-                    }
-                    sink(&buffer[..read]);
-                }
+                let (size, sha256) = crate::manifest::stream_hashed(&mut file, &mut |_| Ok(()))?;
+                Ok(Some((sha256, size)))
             }
-            Media::Volume { reader, files, .. } => match files.get(path) {
-                Some(file) => reader.read_file(file, &mut sink)?,
-                None => return Ok(None),
-            },
+            Media::Volume { reader, files, .. } => {
+                let Some(file) = files.get(path) else { return Ok(None) };
+                let mut hasher = Sha256::new();
+                reader.read_file(file, &mut |block| hasher.update(block))?;
+                Ok(Some((hex::encode(hasher.finalize()), file.size)))
+            }
         }
-        Ok(Some((hex::encode(hasher.finalize()), size)))
     }
 
     fn read_to_vec(&mut self, path: &str) -> io::Result<Option<Vec<u8>>> {
