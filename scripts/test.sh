@@ -8,6 +8,9 @@ cd "$(dirname "$0")/.."
 declare -A tools=(
   [openssl]=openssl
   [losetup]=mount
+  [genisoimage]=genisoimage
+  [mkudffs]=udftools
+  [wimlib-imagex]=wimtools
   [chromium]=chromium
   [/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc]=fonts-noto-cjk
   [sha256sum]=coreutils

@@ -48,6 +48,9 @@ enum Command {
         /// A folder of organisation template sets (besides `templates/` next to the profile)
         #[arg(long, value_name = "DIR")]
         templates: Option<PathBuf>,
+        /// Windows installation media (an ISO or an extracted folder): the profile's image must be among its images
+        #[arg(long, value_name = "ISO|DIR")]
+        windows_media: Option<PathBuf>,
     },
     /// Render the root of a provisioning USB stick into a folder
     ///
@@ -242,7 +245,9 @@ enum Kind {
 /// Runs the command line and returns the process's exit code.
 pub fn run() -> i32 {
     match Cli::parse().command {
-        Command::Check { profile, json, templates } => run_check(&profile, json, templates),
+        Command::Check { profile, json, templates, windows_media } => {
+            run_check(&profile, json, templates, windows_media)
+        }
         Command::Render { profile, output, force, templates } => run_render(&profile, &output, force, templates),
         Command::Build { profile, output, size, json, templates } => {
             run_build(&profile, &output, size, json, templates)
@@ -276,12 +281,13 @@ fn load(path: &Path) -> Result<LoadedProfile, i32> {
     })
 }
 
-fn run_check(path: &Path, json: bool, templates: Option<PathBuf>) -> i32 {
+fn run_check(path: &Path, json: bool, templates: Option<PathBuf>, windows_media: Option<PathBuf>) -> i32 {
     let loaded = match load(path) {
         Ok(loaded) => loaded,
         Err(code) => return code,
     };
-    let report = check::check(&loaded, &Context::now(templates));
+    let context = Context { windows_media, ..Context::now(templates) };
+    let report = check::check(&loaded, &context);
     if json {
         println!("{:#}", report.to_json());
     } else {

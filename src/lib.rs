@@ -28,4 +28,5 @@ pub mod templates;
 pub mod timestamp;
 pub mod unattend;
 pub mod verify;
+pub mod windows_media;
 pub mod write;

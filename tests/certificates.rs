@@ -20,7 +20,7 @@ fn sec3_findings(pfx_fixture: &str, now: &str) -> Vec<(Severity, String)> {
     std::fs::copy(repo().join("tests/fixtures/certs").join(pfx_fixture), scratch.path("certs/under-test.pfx")).unwrap();
     let profile = scratch.edited_profile("kenpo-kumiai", "certs/CHUKAN-T01.pfx", "certs/under-test.pfx");
     let loaded = LoadedProfile::load(&profile).unwrap();
-    check(&loaded, &Context { now: unix(now), templates: None })
+    check(&loaded, &Context { now: unix(now), templates: None, windows_media: None })
         .findings
         .into_iter()
         .filter(|f| f.item == Some("SEC-3") && !f.message.contains("is an example"))

@@ -15,7 +15,7 @@ fn example() -> String {
 fn load_and_check(text: String) {
     let path = repo().join("examples/kenpo-kumiai.toml");
     if let Ok(loaded) = LoadedProfile::parse(&path, text) {
-        let report = check(&loaded, &Context { now: 1_800_000_000, templates: None });
+        let report = check(&loaded, &Context { now: 1_800_000_000, templates: None, windows_media: None });
         let _ = report.render();
         let _ = report.to_json();
     }

@@ -25,6 +25,8 @@ pub struct Context {
     pub now: i64,
     /// A folder of organisation template sets besides `templates/` next to the profile.
     pub templates: Option<PathBuf>,
+    /// Windows installation media (an ISO or a folder) whose images the profile's image must be among.
+    pub windows_media: Option<PathBuf>,
 }
 
 impl Context {
@@ -33,7 +35,7 @@ impl Context {
         let now = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .map_or(0, |elapsed| elapsed.as_secs() as i64);
-        Context { now, templates }
+        Context { now, templates, windows_media: None }
     }
 }
 

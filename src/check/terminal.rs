@@ -36,6 +36,10 @@ pub fn check(loaded: &LoadedProfile, context: &Context, findings: &mut Vec<Diagn
         );
     }
 
+    if let Some(media) = &context.windows_media {
+        check_windows_media(media, &profile.terminal.image, findings);
+    }
+
     if let Some(key) = &profile.terminal.product_key
         && !is_product_key(key)
     {
@@ -52,6 +56,32 @@ pub fn check(loaded: &LoadedProfile, context: &Context, findings: &mut Vec<Diagn
     let library = Library::for_profile(loaded.base_dir(), context.templates.as_deref());
     if let Err(err) = library.resolve(&profile.template).and_then(|set| Engine::new(&set).map(drop)) {
         findings.push(Diagnostic::error(err.to_string()).field("template"));
+    }
+}
+
+/// The profile's image must be one of the media's, and a Pro one: "Windows 11 Pro" against a Home-only ISO is a
+/// classic mistake.
+fn check_windows_media(media: &std::path::Path, image: &str, findings: &mut Vec<Diagnostic>) {
+    let finding = match crate::windows_media::install_images(media) {
+        Err(err) => Some(Diagnostic::error(format!("cannot read the Windows media `{}`: {err}", media.display()))),
+        Ok((path, images)) => match images.iter().find(|i| i.name == image) {
+            None => {
+                let available: Vec<String> = images.iter().map(|i| format!("`{}` ({})", i.name, i.index)).collect();
+                Some(
+                    Diagnostic::error(format!("the Windows media's {path} has no image `{image}`"))
+                        .help(format!("it has: {}", available.join(", "))),
+                )
+            }
+            Some(found) => match found.edition.as_deref() {
+                Some(edition) if edition != "Professional" => Some(Diagnostic::error(format!(
+                    "the image `{image}` of the Windows media is the {edition} edition, not Professional"
+                ))),
+                _ => None,
+            },
+        },
+    };
+    if let Some(finding) = finding {
+        findings.push(finding.item("SW-1").field("terminal.image"));
     }
 }
 
