@@ -12,6 +12,7 @@ use crate::manifest::{self, FileRecord, Manifest};
 use crate::profile::LoadedProfile;
 use crate::render::{self, RenderError, RenderOptions, io_error};
 use crate::timestamp;
+use crate::windows_media::WindowsMedia;
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 use std::fs::File;
@@ -27,6 +28,8 @@ pub struct BuildOptions {
     pub render: RenderOptions,
     /// The image's size in bytes; automatic when `None`.
     pub size: Option<u64>,
+    /// The largest resource bytes an install.wim part may hold when the media's install.wim must be split.
+    pub wim_split_size: u64,
     /// Show a progress bar (when standard error is a terminal).
     pub progress: bool,
 }
@@ -51,22 +54,30 @@ pub fn handle_interrupts() {
     let _ = ctrlc::set_handler(|| INTERRUPTED.store(true, Ordering::SeqCst));
 }
 
+/// Just under FAT32's 4 GiB, with room for a part's header, blob table and XML.
+pub const DEFAULT_WIM_SPLIT_SIZE: u64 = 4000 * MIB;
+
 pub fn build_image(loaded: &LoadedProfile, out: &Path, options: &BuildOptions) -> Result<Built, RenderError> {
     let prepared = render::prepare(loaded, &options.render)?;
     let mut sizes = Vec::with_capacity(prepared.files.len());
     for file in &prepared.files {
         sizes.push(std::fs::metadata(&file.source).map_err(io_error(&file.source))?.len());
     }
+    let mut media = match &options.render.windows_media {
+        Some(path) => Some(open_media(path, options.wim_split_size, &prepared)?),
+        None => None,
+    };
+    let media_bytes: u64 = media.iter().flat_map(|m| m.entries()).map(|e| e.size).sum();
     let disk_bytes = match options.size {
         Some(size) => size / MIB * MIB,
-        None => automatic_size(sizes.iter().sum()),
+        None => automatic_size(sizes.iter().sum::<u64>() + media_bytes),
     };
     let span = PartitionSpan::for_disk(disk_bytes);
     let geometry =
         Geometry::for_partition(span.bytes()).map_err(|reason| RenderError::Io { path: out.to_path_buf(), reason })?;
 
     let partial = partial_path(out);
-    let result = write_image(loaded, &prepared, &partial, disk_bytes, span, geometry, &sizes, options);
+    let result = write_image(loaded, &prepared, media.as_mut(), &partial, disk_bytes, span, geometry, &sizes, options);
     match result {
         Ok((manifest, sha256)) => {
             std::fs::rename(&partial, out).map_err(io_error(out))?;
@@ -93,6 +104,23 @@ fn automatic_size(content: u64) -> u64 {
     wanted.div_ceil(MIB).max(64) * MIB
 }
 
+/// Opens the Windows media and makes sure none of their files would take the place of one of tanmatsu's.
+fn open_media(path: &Path, split_size: u64, prepared: &render::Prepared) -> Result<WindowsMedia, RenderError> {
+    let media = WindowsMedia::open(path, split_size)
+        .map_err(|err| RenderError::Io { path: path.to_path_buf(), reason: err.to_string() })?;
+    let ours: Vec<String> = prepared.all_paths().iter().map(|p| p.to_lowercase()).collect();
+    if let Some(clash) = media.entries().iter().find(|e| {
+        let lower = e.destination.to_lowercase();
+        ours.contains(&lower) || lower.starts_with(&format!("{}/", crate::layout::MEDIA_DIR))
+    }) {
+        return Err(RenderError::Io {
+            path: path.to_path_buf(),
+            reason: format!("the media's `{}` would take the place of tanmatsu's own file", clash.destination),
+        });
+    }
+    Ok(media)
+}
+
 fn partial_path(out: &Path) -> PathBuf {
     let mut name = out.file_name().unwrap_or_default().to_os_string();
     name.push(".partial");
@@ -103,6 +131,7 @@ fn partial_path(out: &Path) -> PathBuf {
 fn write_image(
     loaded: &LoadedProfile,
     prepared: &render::Prepared,
+    mut media: Option<&mut WindowsMedia>,
     partial: &Path,
     disk_bytes: u64,
     span: PartitionSpan,
@@ -114,30 +143,45 @@ fn write_image(
     let mut file = File::options().read(true).write(true).create(true).truncate(true).open(partial).map_err(io)?;
     file.set_len(disk_bytes).map_err(io_error(partial))?;
     let time = DosTime::from_unix(timestamp::build_time());
-    let paths = prepared.all_paths();
+    let mut paths = prepared.all_paths();
+    let media_entries: Vec<_> = media.as_ref().map(|m| m.entries().to_vec()).unwrap_or_default();
+    paths.extend(media_entries.iter().map(|e| e.destination.clone()));
     let mut volume = VolumeWriter::new(&mut file, span.offset(), geometry, &paths, VOLUME_LABEL, time)
         .map_err(|err| RenderError::Io { path: partial.to_path_buf(), reason: err.to_string() })?;
 
-    let bar = progress_bar(options.progress, sizes.iter().sum());
+    let total = sizes.iter().sum::<u64>() + media_entries.iter().map(|e| e.size).sum::<u64>();
+    let bar = progress_bar(options.progress, total);
+    let mut tick = |bytes: u64| {
+        bar.inc(bytes);
+        if INTERRUPTED.load(Ordering::SeqCst) {
+            return Err(io::Error::new(io::ErrorKind::Interrupted, "interrupted"));
+        }
+        Ok(())
+    };
     let mut payloads = Vec::with_capacity(prepared.files.len());
     for (media_file, size) in prepared.files.iter().zip(sizes) {
         let mut source = File::open(&media_file.source).map_err(io_error(&media_file.source))?;
-        let mut tick = |bytes: u64| {
-            bar.inc(bytes);
-            if INTERRUPTED.load(Ordering::SeqCst) {
-                return Err(io::Error::new(io::ErrorKind::Interrupted, "interrupted"));
-            }
-            Ok(())
-        };
         let record = volume
             .copy_file(&media_file.destination, &mut source, *size, &mut tick)
             .map_err(|err| RenderError::Io { path: media_file.source.clone(), reason: err.to_string() })?;
         payloads.push((media_file.clone(), record));
     }
+    let mut records: Vec<FileRecord> = payloads.iter().map(|(_, record)| record.clone()).collect();
+    if let Some(media) = media.as_deref_mut() {
+        let media_path = options.render.windows_media.clone().unwrap_or_default();
+        for (index, entry) in media_entries.iter().enumerate() {
+            let record = media
+                .with_reader(index, |reader| volume.copy_file(&entry.destination, reader, entry.size, &mut tick))
+                .map_err(|err| RenderError::Io {
+                    path: media_path.join(&entry.destination),
+                    reason: err.to_string(),
+                })?;
+            records.push(record);
+        }
+    }
     bar.finish_and_clear();
 
     let volume_error = |err: io::Error| RenderError::Io { path: partial.to_path_buf(), reason: err.to_string() };
-    let mut records: Vec<FileRecord> = payloads.iter().map(|(_, record)| record.clone()).collect();
     for (destination, bytes) in render::generated_files(loaded, prepared, &payloads)? {
         records.push(volume.write_bytes(&destination, &bytes).map_err(volume_error)?);
     }

@@ -83,6 +83,13 @@ enum Command {
         /// The image's size, such as 8G or 512M (default: the contents plus room, rounded)
         #[arg(long, value_parser = parse_size)]
         size: Option<u64>,
+        /// Windows installation media (an ISO or an extracted folder) to put on the stick beside tanmatsu's files,
+        /// so that one stick boots into unattended setup
+        #[arg(long, value_name = "ISO|DIR")]
+        windows_media: Option<PathBuf>,
+        /// The most an install.wim part may hold when install.wim must be split for FAT32
+        #[arg(long, value_parser = parse_size, default_value = "4000M")]
+        wim_split_size: u64,
         /// Print a JSON summary (image, size, SHA-256) on standard output
         #[arg(long)]
         json: bool,
@@ -249,8 +256,14 @@ pub fn run() -> i32 {
             run_check(&profile, json, templates, windows_media)
         }
         Command::Render { profile, output, force, templates } => run_render(&profile, &output, force, templates),
-        Command::Build { profile, output, size, json, templates } => {
-            run_build(&profile, &output, size, json, templates)
+        Command::Build { profile, output, size, windows_media, wim_split_size, json, templates } => {
+            let options = BuildOptions {
+                render: RenderOptions { templates, windows_media },
+                size,
+                wim_split_size,
+                progress: !json,
+            };
+            run_build(&profile, &output, &options, json)
         }
         Command::Verify { path, sha256, json } => run_verify(&path, sha256.as_deref(), json),
         Command::Devices { json } => run_devices(json),
@@ -301,7 +314,7 @@ fn run_render(path: &Path, output: &Path, force: bool, templates: Option<PathBuf
         Ok(loaded) => loaded,
         Err(code) => return code,
     };
-    match render_to_folder(&loaded, output, force, &RenderOptions { templates }) {
+    match render_to_folder(&loaded, output, force, &RenderOptions { templates, windows_media: None }) {
         Ok(rendered) => {
             let size: u64 = rendered.manifest.files.iter().map(|f| f.size).sum();
             eprintln!(
@@ -324,14 +337,13 @@ fn run_render(path: &Path, output: &Path, force: bool, templates: Option<PathBuf
     }
 }
 
-fn run_build(path: &Path, output: &Path, size: Option<u64>, json: bool, templates: Option<PathBuf>) -> i32 {
+fn run_build(path: &Path, output: &Path, options: &BuildOptions, json: bool) -> i32 {
     let loaded = match load(path) {
         Ok(loaded) => loaded,
         Err(code) => return code,
     };
     crate::build::handle_interrupts();
-    let options = BuildOptions { render: RenderOptions { templates }, size, progress: !json };
-    match build_image(&loaded, output, &options) {
+    match build_image(&loaded, output, options) {
         Ok(built) if json => {
             println!("{}", serde_json::to_string_pretty(&built).expect("the summary serialises"));
             EXIT_OK

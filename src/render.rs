@@ -23,6 +23,8 @@ use std::path::{Path, PathBuf};
 pub struct RenderOptions {
     /// A folder of organisation template sets, searched after `templates/` beside the profile.
     pub templates: Option<PathBuf>,
+    /// Windows installation media the profile's image must be on (checked with the rest of the profile).
+    pub windows_media: Option<PathBuf>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -98,7 +100,8 @@ pub struct Prepared {
 }
 
 pub fn prepare(loaded: &LoadedProfile, options: &RenderOptions) -> Result<Prepared, RenderError> {
-    let report = check::check(loaded, &Context::now(options.templates.clone()));
+    let context = Context { windows_media: options.windows_media.clone(), ..Context::now(options.templates.clone()) };
+    let report = check::check(loaded, &context);
     if !report.is_compliant() {
         let errors = report.findings.into_iter().filter(|f| f.severity == crate::diagnostic::Severity::Error).collect();
         return Err(RenderError::NotCompliant(loaded.path.clone(), errors));

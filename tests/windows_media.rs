@@ -135,3 +135,93 @@ fn media_without_an_install_image_are_named() {
     assert_eq!(code, 1);
     assert!(stdout.contains("has no sources/install.wim, install.esd or install.swm"), "{stdout}");
 }
+
+/// Media like Microsoft's, in small: a loader at the removable-media path, setup, and an install.wim of
+/// incompressible files captured by wimlib.
+fn synthetic_media(scratch: &Scratch) -> PathBuf {
+    let content = scratch.path("content");
+    for i in 0..12u32 {
+        let mut state = 0x2545_F491u32.wrapping_mul(i + 3);
+        let bytes: Vec<u8> = (0..200_000)
+            .map(|_| {
+                state ^= state << 13;
+                state ^= state >> 17;
+                state ^= state << 5;
+                state as u8
+            })
+            .collect();
+        let path = content.join(format!("Windows/System32/file{i}.dll"));
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, bytes).unwrap();
+    }
+    let media = scratch.path("media");
+    std::fs::create_dir_all(media.join("efi/boot")).unwrap();
+    std::fs::create_dir_all(media.join("sources")).unwrap();
+    std::fs::write(media.join("efi/boot/bootx64.efi"), b"MZ not really a loader").unwrap();
+    std::fs::write(media.join("setup.exe"), b"MZ setup").unwrap();
+    std::fs::write(media.join("sources/boot.wim"), b"not a real boot.wim").unwrap();
+    let wim = media.join("sources/install.wim").display().to_string();
+    run_ok("wimlib-imagex", &["capture", &content.display().to_string(), &wim, "Windows 11 Pro", "--compress=LZX"]);
+    media
+}
+
+fn build_with_media(scratch: &Scratch, media: &Path, image: &Path) -> std::process::Output {
+    common::tanmatsu()
+        .arg("build")
+        .arg(scratch.path("kenpo-kumiai.toml"))
+        .arg("-o")
+        .arg(image)
+        .arg("--windows-media")
+        .arg(media)
+        .args(["--wim-split-size", "600K"])
+        .output()
+        .unwrap()
+}
+
+#[test]
+fn one_stick_carries_the_windows_media_with_install_wim_split() {
+    let scratch = Scratch::new();
+    let media = synthetic_media(&scratch);
+    let iso = scratch.path("windows.iso");
+    udf_iso(&media, &iso);
+    for (source, name) in [(&media, "from-folder.img"), (&iso, "from-iso.img")] {
+        let image = scratch.path(name);
+        let output = build_with_media(&scratch, source, &image);
+        assert!(output.status.success(), "{name}: {}", String::from_utf8_lossy(&output.stderr));
+
+        let volume = common::tools::mtools_volume(&image);
+        let listing = run_ok("mdir", &["-b", "-i", &volume, "::/sources"]);
+        assert!(
+            listing.contains("/sources/install.swm") && listing.contains("/sources/install2.swm"),
+            "{name}: {listing}"
+        );
+        assert!(!listing.contains("install.wim"), "{name}: install.wim is replaced by its parts: {listing}");
+        let root = run_ok("mdir", &["-b", "-i", &volume, "::/efi/boot"]);
+        assert!(root.contains("bootx64.efi"), "{name}: {root}");
+
+        // The manifest covers every file: verify finds nothing missing, changed or unlisted.
+        let verified = common::tanmatsu().arg("verify").arg(&image).output().unwrap();
+        assert!(verified.status.success(), "{name}: {}", String::from_utf8_lossy(&verified.stdout));
+
+        // wimlib accepts the parts as they are on the stick.
+        let parts = scratch.path(&format!("{name}-parts"));
+        std::fs::create_dir_all(&parts).unwrap();
+        run_ok("mcopy", &["-i", &volume, "::/sources/*.swm", &format!("{}/", parts.display())]);
+        let reference = format!("--ref={}/install*.swm", parts.display());
+        run_ok("wimlib-imagex", &["verify", &parts.join("install.swm").display().to_string(), &reference]);
+    }
+}
+
+#[test]
+fn build_refuses_media_without_the_profiles_image() {
+    let scratch = Scratch::new();
+    let media = synthetic_media(&scratch);
+    let wim = media.join("sources/install.wim").display().to_string();
+    run_ok("wimlib-imagex", &["info", &wim, "1", "--image-property", "NAME=Windows 11 Home"]);
+    let image = scratch.path("stick.img");
+    let output = build_with_media(&scratch, &media, &image);
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("has no image `Windows 11 Pro`") && stderr.contains("`Windows 11 Home` (1)"), "{stderr}");
+    assert!(!image.exists());
+}

@@ -18,7 +18,7 @@ pub struct Resource {
 }
 
 impl Resource {
-    fn parse(bytes: &[u8]) -> Resource {
+    pub fn parse(bytes: &[u8]) -> Resource {
         let mut size = [0u8; 8];
         size[..7].copy_from_slice(&bytes[0..7]);
         Resource {

@@ -173,7 +173,7 @@ impl<'f> VolumeWriter<'f> {
     pub fn copy_file(
         &mut self,
         path: &str,
-        source: &mut impl Read,
+        source: &mut dyn Read,
         size: u64,
         progress: Progress,
     ) -> io::Result<FileRecord> {
