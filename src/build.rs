@@ -131,7 +131,7 @@ fn partial_path(out: &Path) -> PathBuf {
 fn write_image(
     loaded: &LoadedProfile,
     prepared: &render::Prepared,
-    mut media: Option<&mut WindowsMedia>,
+    media: Option<&mut WindowsMedia>,
     partial: &Path,
     disk_bytes: u64,
     span: PartitionSpan,
@@ -167,7 +167,7 @@ fn write_image(
         payloads.push((media_file.clone(), record));
     }
     let mut records: Vec<FileRecord> = payloads.iter().map(|(_, record)| record.clone()).collect();
-    if let Some(media) = media.as_deref_mut() {
+    if let Some(media) = media {
         let media_path = options.render.windows_media.clone().unwrap_or_default();
         for (index, entry) in media_entries.iter().enumerate() {
             let record = media
