@@ -163,6 +163,14 @@ enum Command {
     /// Template sets: list them with their versions
     #[command(subcommand)]
     Templates(TemplatesCommand),
+    /// Print the password slip: the passwords tanmatsu generated for the terminal's accounts
+    ///
+    /// Generates any that are not generated yet, so that the slip and the media agree. Print it, file it under
+    /// lock; the passwords are on no media and in no log.
+    Slip {
+        /// The terminal profile (TOML)
+        profile: PathBuf,
+    },
     /// Write a commented profile to start from
     Init {
         /// Where to write it
@@ -283,6 +291,7 @@ pub fn run() -> i32 {
         Command::Report { path, html, json, ledger } => run_report(&path, html.as_deref(), json, ledger.as_deref()),
         Command::Templates(TemplatesCommand::List { dir, json }) => run_templates_list(dir, json),
         Command::Init { path, kind, force } => run_init(&path, kind, force),
+        Command::Slip { profile } => run_slip(&profile),
     }
 }
 
@@ -659,6 +668,23 @@ fn run_templates_list(dir: PathBuf, json: bool) -> i32 {
         Err(err) => {
             eprintln!("error: {err}");
             EXIT_UNREADABLE
+        }
+    }
+}
+
+fn run_slip(path: &Path) -> i32 {
+    let loaded = match load(path) {
+        Ok(loaded) => loaded,
+        Err(code) => return code,
+    };
+    match crate::slip::password_slip(&loaded) {
+        Ok(slip) => {
+            print!("{slip}");
+            EXIT_OK
+        }
+        Err(err) => {
+            eprintln!("error: {err}");
+            EXIT_VIOLATION
         }
     }
 }

@@ -21,6 +21,7 @@ pub mod provisioning;
 pub mod render;
 pub mod report;
 pub mod secrets;
+pub mod slip;
 pub mod spec;
 pub mod stick;
 pub mod suggest;

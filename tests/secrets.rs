@@ -49,3 +49,23 @@ fn a_corrupt_secrets_file_is_an_error_not_a_new_password() {
     std::fs::write(secrets_path(&loaded.path), "[generated\nkanri = ").unwrap();
     assert!(Secrets::open(&loaded).is_err(), "silently regenerating would change a terminal's password");
 }
+
+#[test]
+fn the_password_slip_shows_generated_passwords_and_names_other_sources() {
+    let scratch = Scratch::new();
+    let profile = scratch.edited_profile(
+        "kenpo-kumiai",
+        "name = \"sousa02\", full_name = \"中間サーバー操作者 02\", password = { generate = true }",
+        "name = \"sousa02\", full_name = \"中間サーバー操作者 02\", password = { env = \"SOUSA02_PASSWORD\" }",
+    );
+    let output =
+        common::tanmatsu().arg("slip").arg(&profile).env("SOUSA02_PASSWORD", "Never-Shown-123").output().unwrap();
+    assert!(output.status.success());
+    let slip = String::from_utf8(output.stdout).unwrap();
+    let loaded = LoadedProfile::load(&profile).unwrap();
+    let secrets = Secrets::open(&loaded).unwrap();
+    let admin = secrets.peek("kanri", &PasswordSource::Generate).unwrap().unwrap();
+    assert!(slip.contains("CHUKAN-T01") && slip.contains(admin.expose()), "{slip}");
+    assert!(slip.contains("環境変数 environment variable SOUSA02_PASSWORD"), "{slip}");
+    assert!(!slip.contains("Never-Shown-123"), "a password from the environment is never printed");
+}
