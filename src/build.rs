@@ -5,9 +5,10 @@
 //! hashes follow; the file-system structures and the partition tables, which depend on where everything went, are
 //! written last. The image is `IMAGE.partial` until it is complete and synced; an error or Ctrl-C removes it.
 
-use crate::image::fat::write::VolumeWriter;
+use crate::image::fat::write::VolumePlan;
 use crate::image::fat::{DosTime, Geometry};
 use crate::image::gpt::{self, Guid, PartitionSpan};
+use crate::image::stream::ImageStream;
 use crate::manifest::{self, FileRecord, Manifest};
 use crate::profile::LoadedProfile;
 use crate::render::{self, RenderError, RenderOptions, io_error};
@@ -16,7 +17,7 @@ use crate::windows_media::WindowsMedia;
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 use std::fs::File;
-use std::io::{self, Read, Seek, SeekFrom, Write};
+use std::io::{self, Read, Seek, SeekFrom};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 
@@ -127,6 +128,9 @@ fn partial_path(out: &Path) -> PathBuf {
     out.with_file_name(name)
 }
 
+/// Writes the image front to back. Everything's place is planned first: the sizes of the files tanmatsu writes
+/// itself do not depend on the hashes they carry (fixed-length hex), so rendering them with placeholder hashes gives
+/// their sizes before any payload is read.
 #[allow(clippy::too_many_arguments)]
 fn write_image(
     loaded: &LoadedProfile,
@@ -139,15 +143,51 @@ fn write_image(
     sizes: &[u64],
     options: &BuildOptions,
 ) -> Result<(Manifest, String), RenderError> {
-    let io = io_error(partial);
-    let mut file = File::options().read(true).write(true).create(true).truncate(true).open(partial).map_err(io)?;
-    file.set_len(disk_bytes).map_err(io_error(partial))?;
-    let time = DosTime::from_unix(timestamp::build_time());
-    let mut paths = prepared.all_paths();
+    let failed = |err: io::Error| RenderError::Io { path: partial.to_path_buf(), reason: err.to_string() };
+    let placeholder = "0".repeat(64);
+    let record =
+        |path: &str, size: u64, sha256: &str| FileRecord { path: path.to_string(), size, sha256: sha256.to_string() };
     let media_entries: Vec<_> = media.as_ref().map(|m| m.entries().to_vec()).unwrap_or_default();
-    paths.extend(media_entries.iter().map(|e| e.destination.clone()));
-    let mut volume = VolumeWriter::new(&mut file, span.offset(), geometry, &paths, VOLUME_LABEL, time)
-        .map_err(|err| RenderError::Io { path: partial.to_path_buf(), reason: err.to_string() })?;
+    let planned_payloads: Vec<_> = prepared
+        .files
+        .iter()
+        .zip(sizes)
+        .map(|(f, size)| (f.clone(), record(&f.destination, *size, &placeholder)))
+        .collect();
+    let planned_generated = render::generated_files(loaded, prepared, &planned_payloads)?;
+    let mut planned_records: Vec<FileRecord> = planned_payloads.iter().map(|(_, r)| r.clone()).collect();
+    planned_records.extend(media_entries.iter().map(|e| record(&e.destination, e.size, &placeholder)));
+    planned_records
+        .extend(planned_generated.iter().map(|(path, bytes)| record(path, bytes.len() as u64, &placeholder)));
+    let planned_manifest = manifest::build(prepared, planned_records.clone());
+    let mut layout: Vec<(String, u64)> = planned_records.iter().map(|r| (r.path.clone(), r.size)).collect();
+    layout.extend(planned_manifest.files().iter().map(|(path, bytes)| (path.clone(), bytes.len() as u64)));
+
+    // Identifiers derive from the media's identity and every file's place and size, as systemd-repart seeds its
+    // UUIDs from its inputs; they are needed before the first byte is written.
+    let seed = Sha256::digest(format!("{}\n{layout:?}", prepared.media_id).as_bytes());
+    let derive = |purpose: &str| -> [u8; 16] {
+        Sha256::digest([seed.as_slice(), purpose.as_bytes()].concat())[..16].try_into().expect("16 bytes")
+    };
+    let serial = u32::from_le_bytes(derive("fat32 volume serial")[..4].try_into().expect("4 bytes"));
+    let time = DosTime::from_unix(timestamp::build_time());
+    let plan = VolumePlan::new(geometry, span.offset(), &layout, VOLUME_LABEL, time, serial).map_err(failed)?;
+    let tables = gpt::tables(
+        disk_bytes,
+        span,
+        Guid::from_hash(derive("gpt disk guid")),
+        Guid::from_hash(derive("gpt partition guid")),
+        VOLUME_LABEL,
+    );
+
+    let mut file = File::options().read(true).write(true).create(true).truncate(true).open(partial).map_err(failed)?;
+    file.set_len(disk_bytes).map_err(failed)?;
+    let mut stream = ImageStream::new(&mut file).map_err(failed)?;
+    stream.write_at(0, &tables.head).map_err(failed)?;
+    for (offset, bytes) in plan.metadata() {
+        stream.write_at(span.offset() + offset, &bytes).map_err(failed)?;
+    }
+    let place = |path: &str, size: u64| plan.file_offset(path, size).map(|offset| span.offset() + offset);
 
     let total = sizes.iter().sum::<u64>() + media_entries.iter().map(|e| e.size).sum::<u64>();
     let bar = progress_bar(options.progress, total);
@@ -160,60 +200,36 @@ fn write_image(
     };
     let mut payloads = Vec::with_capacity(prepared.files.len());
     for (media_file, size) in prepared.files.iter().zip(sizes) {
-        let mut source = File::open(&media_file.source).map_err(io_error(&media_file.source))?;
-        let record = volume
-            .copy_file(&media_file.destination, &mut source, *size, &mut tick)
-            .map_err(|err| RenderError::Io { path: media_file.source.clone(), reason: err.to_string() })?;
-        payloads.push((media_file.clone(), record));
+        let copy_error = |err: io::Error| RenderError::Io { path: media_file.source.clone(), reason: err.to_string() };
+        let mut source = File::open(&media_file.source).map_err(copy_error)?;
+        let offset = place(&media_file.destination, *size).map_err(failed)?;
+        let sha256 = stream.copy_at(offset, &mut source, *size, &mut tick).map_err(copy_error)?;
+        payloads.push((media_file.clone(), record(&media_file.destination, *size, &sha256)));
     }
-    let mut records: Vec<FileRecord> = payloads.iter().map(|(_, record)| record.clone()).collect();
+    let mut records: Vec<FileRecord> = payloads.iter().map(|(_, r)| r.clone()).collect();
     if let Some(media) = media {
         let media_path = options.render.windows_media.clone().unwrap_or_default();
         for (index, entry) in media_entries.iter().enumerate() {
-            let record = media
-                .with_reader(index, |reader| volume.copy_file(&entry.destination, reader, entry.size, &mut tick))
-                .map_err(|err| RenderError::Io {
-                    path: media_path.join(&entry.destination),
-                    reason: err.to_string(),
-                })?;
-            records.push(record);
+            let offset = place(&entry.destination, entry.size).map_err(failed)?;
+            let sha256 =
+                media.with_reader(index, |reader| stream.copy_at(offset, reader, entry.size, &mut tick)).map_err(
+                    |err| RenderError::Io { path: media_path.join(&entry.destination), reason: err.to_string() },
+                )?;
+            records.push(record(&entry.destination, entry.size, &sha256));
         }
     }
     bar.finish_and_clear();
 
-    let volume_error = |err: io::Error| RenderError::Io { path: partial.to_path_buf(), reason: err.to_string() };
-    for (destination, bytes) in render::generated_files(loaded, prepared, &payloads)? {
-        records.push(volume.write_bytes(&destination, &bytes).map_err(volume_error)?);
-    }
+    let mut own_files = render::generated_files(loaded, prepared, &payloads)?;
+    records.extend(own_files.iter().map(|(path, bytes)| manifest::record_bytes(path, bytes)));
     let manifest = manifest::build(prepared, records);
-    for (destination, bytes) in manifest.files() {
-        volume.write_bytes(&destination, &bytes).map_err(volume_error)?;
+    own_files.extend(manifest.files());
+    for (path, bytes) in &own_files {
+        let offset = place(path, bytes.len() as u64).map_err(failed)?;
+        stream.write_at(offset, bytes).map_err(failed)?;
     }
-
-    // Identifiers derive from everything the image holds, as systemd-repart seeds its UUIDs.
-    let seed = Sha256::digest(manifest.to_json().as_bytes());
-    let derive = |purpose: &str| -> [u8; 16] {
-        let digest = Sha256::digest([seed.as_slice(), purpose.as_bytes()].concat());
-        digest[..16].try_into().expect("16 bytes")
-    };
-    let serial = u32::from_le_bytes(derive("fat32 volume serial")[..4].try_into().expect("4 bytes"));
-    volume.finish(serial).map_err(volume_error)?;
-    let tables = gpt::tables(
-        disk_bytes,
-        span,
-        Guid::from_hash(derive("gpt disk guid")),
-        Guid::from_hash(derive("gpt partition guid")),
-        VOLUME_LABEL,
-    );
-    let write_tables = |file: &mut File| -> io::Result<()> {
-        file.seek(SeekFrom::Start(0))?;
-        file.write_all(&tables.head)?;
-        file.seek(SeekFrom::Start(disk_bytes - tables.tail.len() as u64))?;
-        file.write_all(&tables.tail)?;
-        file.sync_all()
-    };
-    write_tables(&mut file).map_err(volume_error)?;
-    let sha256 = hash_stream(&mut file, disk_bytes).map_err(volume_error)?;
+    stream.write_at(disk_bytes - tables.tail.len() as u64, &tables.tail).map_err(failed)?;
+    let sha256 = stream.finish(disk_bytes).map_err(failed)?;
     Ok((manifest, sha256))
 }
 

@@ -2,3 +2,4 @@
 
 pub mod fat;
 pub mod gpt;
+pub mod stream;

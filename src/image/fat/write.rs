@@ -1,23 +1,15 @@
-//! Writing a FAT32 volume once: every path is known up front, so directories are planned first; each file then gets
-//! the next contiguous clusters and is streamed in large writes, hashed on the way; the FATs, the directories and
-//! the boot sectors, which depend on where everything went, are written last.
+//! Planning a FAT32 volume that is written once: every file's path and size are known before the first byte, so
+//! directories get the first clusters, each file the next contiguous run, and the boot sectors, the FATs and the
+//! directories can be computed up front. The caller then writes the volume front to back in one sequential pass.
 
 use super::names::{EntryName, long_entries, name_directory};
 use super::{DosTime, END_OF_CHAIN, FAT_COUNT, Geometry, MAX_FILE_SIZE, SECTOR};
-use crate::manifest::FileRecord;
-use sha2::{Digest, Sha256};
 use std::collections::BTreeMap;
-use std::fs::File;
-use std::io::{self, Read, Seek, SeekFrom, Write};
+use std::io;
 
 const ATTR_VOLUME_LABEL: u8 = 0x08;
 const ATTR_DIRECTORY: u8 = 0x10;
 const ATTR_ARCHIVE: u8 = 0x20;
-/// Files are copied in blocks of this size: large enough that system calls do not matter.
-const COPY_BLOCK: usize = 4 << 20;
-
-/// Called with the bytes copied so far, for a progress bar; returning an error (an interruption) aborts the copy.
-pub type Progress<'a> = &'a mut dyn FnMut(u64) -> io::Result<()>;
 
 struct Directory {
     parent: Option<usize>,
@@ -36,53 +28,60 @@ struct Placed {
     size: u64,
 }
 
-pub struct VolumeWriter<'f> {
-    file: &'f mut File,
-    /// Bytes from the start of the image to the start of the partition.
-    offset: u64,
+/// Where everything of a volume goes.
+pub struct VolumePlan {
     geometry: Geometry,
     directories: Vec<Directory>,
-    files: BTreeMap<String, Option<Placed>>,
+    files: BTreeMap<String, Placed>,
     next_cluster: u32,
     time: DosTime,
     label: [u8; 11],
     serial: u32,
+    /// Bytes from the start of the disk to the partition (the boot sector records it).
+    partition_offset: u64,
 }
 
 fn invalid(message: String) -> io::Error {
     io::Error::new(io::ErrorKind::InvalidInput, message)
 }
 
-impl<'f> VolumeWriter<'f> {
-    /// Plans a volume that will hold exactly `paths` (files, `/`-separated), in the partition at `offset`.
+impl VolumePlan {
+    /// Plans a volume holding exactly `files` (path, size), whose data is laid out in the order given.
     pub fn new(
-        file: &'f mut File,
-        offset: u64,
         geometry: Geometry,
-        paths: &[String],
+        partition_offset: u64,
+        files: &[(String, u64)],
         label: &str,
         time: DosTime,
-    ) -> io::Result<VolumeWriter<'f>> {
-        let mut writer = VolumeWriter {
-            file,
-            offset,
+        serial: u32,
+    ) -> io::Result<VolumePlan> {
+        let mut plan = VolumePlan {
             geometry,
-            directories: vec![Directory { parent: None, first_cluster: 0, clusters: 0, children: Vec::new() }],
+            directories: Vec::new(),
             files: BTreeMap::new(),
             next_cluster: 2,
             time,
             label: volume_label(label),
-            serial: 0,
+            serial,
+            partition_offset,
         };
-        writer.plan(paths)?;
-        Ok(writer)
+        plan.plan_directories(files)?;
+        for (path, size) in files {
+            if *size > MAX_FILE_SIZE {
+                return Err(invalid(format!("`{path}` is {size} bytes; FAT32 cannot hold a file of 4 GiB or more")));
+            }
+            let first_cluster = plan.allocate(*size, path)?;
+            plan.files.insert(path.clone(), Placed { first_cluster, size: *size });
+        }
+        Ok(plan)
     }
 
-    fn plan(&mut self, paths: &[String]) -> io::Result<()> {
+    fn plan_directories(&mut self, files: &[(String, u64)]) -> io::Result<()> {
         // Children of each directory by name, sorted, so that the same paths always give the same volume.
         let mut tree: Vec<BTreeMap<String, Option<usize>>> = vec![BTreeMap::new()];
         let mut parents = vec![None];
-        for path in paths {
+        let mut seen = std::collections::BTreeSet::new();
+        for (path, _) in files {
             let parts: Vec<&str> = path.split('/').collect();
             let mut current = 0;
             for (depth, part) in parts.iter().enumerate() {
@@ -105,7 +104,7 @@ impl<'f> VolumeWriter<'f> {
                     }
                 }
             }
-            if self.files.insert(path.clone(), None).is_some() {
+            if !seen.insert(path.clone()) {
                 return Err(invalid(format!("`{path}` is on the volume twice")));
             }
         }
@@ -127,12 +126,7 @@ impl<'f> VolumeWriter<'f> {
                 })
                 .collect();
             let first_cluster = self.allocate(clusters as u64 * self.geometry.cluster_bytes(), "directories")?;
-            let directory = Directory { parent: parents[index], first_cluster, clusters, children };
-            if index == 0 {
-                self.directories[0] = directory;
-            } else {
-                self.directories.push(directory);
-            }
+            self.directories.push(Directory { parent: parents[index], first_cluster, clusters, children });
         }
         Ok(())
     }
@@ -154,91 +148,46 @@ impl<'f> VolumeWriter<'f> {
         Ok(first)
     }
 
-    fn claim(&mut self, path: &str, size: u64) -> io::Result<u32> {
-        if size > MAX_FILE_SIZE {
-            return Err(invalid(format!("`{path}` is {size} bytes; FAT32 cannot hold a file of 4 GiB or more")));
-        }
+    /// Bytes from the partition's start to the data of the file `path` (planned, and of `size` bytes).
+    pub fn file_offset(&self, path: &str, size: u64) -> io::Result<u64> {
         match self.files.get(path) {
-            Some(None) => {}
-            Some(Some(_)) => return Err(invalid(format!("`{path}` was written twice"))),
-            None => return Err(invalid(format!("`{path}` was not planned for the volume"))),
+            Some(placed) if placed.size == size => Ok(self.geometry.cluster_offset(placed.first_cluster.max(2))),
+            Some(placed) => Err(invalid(format!("`{path}` was planned with {} bytes but has {size}", placed.size))),
+            None => Err(invalid(format!("`{path}` was not planned for the volume"))),
         }
-        let first_cluster = self.allocate(size, path)?;
-        self.files.insert(path.to_string(), Some(Placed { first_cluster, size }));
-        self.file.seek(SeekFrom::Start(self.offset + self.geometry.cluster_offset(first_cluster.max(2))))?;
-        Ok(first_cluster)
     }
 
-    /// Streams `size` bytes from `source` into the file `path`, hashing them on the way.
-    pub fn copy_file(
-        &mut self,
-        path: &str,
-        source: &mut dyn Read,
-        size: u64,
-        progress: Progress,
-    ) -> io::Result<FileRecord> {
-        self.claim(path, size)?;
-        let mut hasher = Sha256::new();
-        let mut buffer = vec![0u8; COPY_BLOCK];
-        let mut copied = 0u64;
-        while copied < size {
-            let want = COPY_BLOCK.min((size - copied) as usize);
-            let read = source.read(&mut buffer[..want])?;
-            if read == 0 {
-                return Err(io::Error::new(
-                    io::ErrorKind::UnexpectedEof,
-                    format!("`{path}` shrank while it was copied"),
-                ));
-            }
-            hasher.update(&buffer[..read]);
-            self.file.write_all(&buffer[..read])?;
-            copied += read as u64;
-            progress(read as u64)?;
+    /// The volume's metadata as (offset from the partition's start, bytes), in increasing offset order: the boot
+    /// sectors and their backups, both FATs (their used part; the rest is zero, free), and the directories.
+    pub fn metadata(&self) -> Vec<(u64, Vec<u8>)> {
+        // Sectors 0-2: boot sector, FSInfo, third boot sector; sectors 6-8: their backups.
+        let sector = SECTOR as usize;
+        let mut boot_region = vec![0u8; 9 * sector];
+        for base in [0, 6 * sector] {
+            boot_region[base..base + sector].copy_from_slice(&self.boot_sector());
+            boot_region[base + sector..base + 2 * sector].copy_from_slice(&self.info_sector());
+            boot_region[base + 2 * sector..base + 3 * sector].copy_from_slice(&third_boot_sector());
         }
-        Ok(FileRecord { path: path.to_string(), size, sha256: hex::encode(hasher.finalize()) })
-    }
-
-    /// Writes `bytes` as the file `path`.
-    pub fn write_bytes(&mut self, path: &str, bytes: &[u8]) -> io::Result<FileRecord> {
-        self.copy_file(path, &mut &bytes[..], bytes.len() as u64, &mut |_| Ok(()))
-    }
-
-    /// Writes the FATs, the directories and the boot sectors. `serial` is the volume's serial number.
-    pub fn finish(mut self, serial: u32) -> io::Result<()> {
-        if let Some((path, _)) = self.files.iter().find(|(_, placed)| placed.is_none()) {
-            return Err(invalid(format!("`{path}` was planned but never written")));
-        }
-        self.serial = serial;
         let fat = self.fat();
+        let mut pieces = vec![(0, boot_region)];
         for index in 0..FAT_COUNT {
-            self.file.seek(SeekFrom::Start(self.offset + self.geometry.fat_offset(index)))?;
-            self.file.write_all(&fat)?;
+            pieces.push((self.geometry.fat_offset(index), fat.clone()));
         }
-        for index in 0..self.directories.len() {
-            let bytes = self.directory_bytes(index);
-            let cluster = self.directories[index].first_cluster;
-            self.file.seek(SeekFrom::Start(self.offset + self.geometry.cluster_offset(cluster)))?;
-            self.file.write_all(&bytes)?;
+        for (index, directory) in self.directories.iter().enumerate() {
+            pieces.push((self.geometry.cluster_offset(directory.first_cluster), self.directory_bytes(index)));
         }
-        let boot = self.boot_sector();
-        let info = self.info_sector();
-        for base in [0, 6] {
-            self.file.seek(SeekFrom::Start(self.offset + base * SECTOR))?;
-            self.file.write_all(&boot)?;
-            self.file.write_all(&info)?;
-            self.file.write_all(&third_boot_sector())?;
-        }
-        Ok(())
+        pieces
     }
-
     /// The used part of the FAT: chains for every contiguous run; the rest of the FAT stays zero (free).
     fn fat(&self) -> Vec<u8> {
         let mut entries = vec![0u32; self.next_cluster as usize];
         entries[0] = 0x0FFF_FFF8;
         entries[1] = END_OF_CHAIN;
-        let runs = self.directories.iter().map(|d| (d.first_cluster, d.clusters as u64)).chain(
-            self.files.values().flatten().map(|p| (p.first_cluster, p.size.div_ceil(self.geometry.cluster_bytes()))),
-        );
+        let runs = self
+            .directories
+            .iter()
+            .map(|d| (d.first_cluster, d.clusters as u64))
+            .chain(self.files.values().map(|p| (p.first_cluster, p.size.div_ceil(self.geometry.cluster_bytes()))));
         for (first, count) in runs.filter(|(first, _)| *first != 0) {
             let last = first + count as u32 - 1;
             for cluster in first..last {
@@ -270,7 +219,7 @@ impl<'f> VolumeWriter<'f> {
                     self.short_entry(&name.short, ATTR_DIRECTORY, self.directories[*d].first_cluster, 0)
                 }
                 Child::File(path) => {
-                    let placed = self.files[path].as_ref().expect("every file is written before finish");
+                    let placed = &self.files[path];
                     self.short_entry(&name.short, ATTR_ARCHIVE, placed.first_cluster, placed.size as u32)
                 }
             };
@@ -308,7 +257,7 @@ impl<'f> VolumeWriter<'f> {
         s[21] = 0xF8;
         s[24..26].copy_from_slice(&63u16.to_le_bytes());
         s[26..28].copy_from_slice(&255u16.to_le_bytes());
-        s[28..32].copy_from_slice(&((self.offset / SECTOR) as u32).to_le_bytes());
+        s[28..32].copy_from_slice(&((self.partition_offset / SECTOR) as u32).to_le_bytes());
         s[32..36].copy_from_slice(&(g.total_sectors as u32).to_le_bytes());
         s[36..40].copy_from_slice(&(g.fat_sectors as u32).to_le_bytes());
         s[44..48].copy_from_slice(&self.directories[0].first_cluster.to_le_bytes());
