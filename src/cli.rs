@@ -336,14 +336,17 @@ fn run_render(path: &Path, output: &Path, force: bool, templates: Option<PathBuf
             );
             EXIT_OK
         }
-        Err(err) => {
-            eprintln!("error: {err}");
-            for finding in err.findings() {
-                eprintln!("{finding}\n");
-            }
-            EXIT_VIOLATION
-        }
+        Err(err) => render_failed(&err),
     }
+}
+
+/// Prints why rendering or building failed, with every finding behind it.
+fn render_failed(err: &crate::render::RenderError) -> i32 {
+    eprintln!("error: {err}");
+    for finding in err.findings() {
+        eprintln!("{finding}\n");
+    }
+    EXIT_VIOLATION
 }
 
 fn run_build(path: &Path, output: &Path, options: &BuildOptions, json: bool) -> i32 {
@@ -367,13 +370,7 @@ fn run_build(path: &Path, output: &Path, options: &BuildOptions, json: bool) -> 
             );
             EXIT_OK
         }
-        Err(err) => {
-            eprintln!("error: {err}");
-            for finding in err.findings() {
-                eprintln!("{finding}\n");
-            }
-            EXIT_VIOLATION
-        }
+        Err(err) => render_failed(&err),
     }
 }
 

@@ -12,16 +12,7 @@ fn tree(root: &Path) {
         let path = root.join(format!("dir{}/file{i}.bin", i % 5));
         std::fs::create_dir_all(path.parent().unwrap()).unwrap();
         // Incompressible content, so that resources have real sizes and parts really split.
-        let mut state = 0x9E37_79B9u32.wrapping_mul(i + 1);
-        let bytes: Vec<u8> = (0..(60_000 + i * 1000))
-            .map(|_| {
-                state ^= state << 13;
-                state ^= state >> 17;
-                state ^= state << 5;
-                state as u8
-            })
-            .collect();
-        std::fs::write(path, bytes).unwrap();
+        std::fs::write(path, common::incompressible(i, 60_000 + i as usize * 1000)).unwrap();
     }
     std::fs::write(root.join("手順書.txt"), "中間サーバー".repeat(100)).unwrap();
 }

@@ -141,15 +141,7 @@ fn media_without_an_install_image_are_named() {
 fn synthetic_media(scratch: &Scratch) -> PathBuf {
     let content = scratch.path("content");
     for i in 0..12u32 {
-        let mut state = 0x2545_F491u32.wrapping_mul(i + 3);
-        let bytes: Vec<u8> = (0..200_000)
-            .map(|_| {
-                state ^= state << 13;
-                state ^= state >> 17;
-                state ^= state << 5;
-                state as u8
-            })
-            .collect();
+        let bytes = common::incompressible(100 + i, 200_000);
         let path = content.join(format!("Windows/System32/file{i}.dll"));
         std::fs::create_dir_all(path.parent().unwrap()).unwrap();
         std::fs::write(path, bytes).unwrap();

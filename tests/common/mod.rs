@@ -66,3 +66,16 @@ pub fn check(profile: &Path, extra: &[&str]) -> (i32, String, String) {
     let code = output.status.code().expect("exited, not killed by a signal (a panic aborts with 101)");
     (code, String::from_utf8(output.stdout).unwrap(), String::from_utf8(output.stderr).unwrap())
 }
+
+/// `length` bytes that no compressor can shrink (xorshift), different for each `seed`: WIM resources of real size.
+pub fn incompressible(seed: u32, length: usize) -> Vec<u8> {
+    let mut state = 0x9E37_79B9u32.wrapping_mul(seed + 1);
+    (0..length)
+        .map(|_| {
+            state ^= state << 13;
+            state ^= state >> 17;
+            state ^= state << 5;
+            state as u8
+        })
+        .collect()
+}
