@@ -1,0 +1,172 @@
+//! The commands that turn a profile into something: check, render, build, slip, init, and the template list.
+
+use super::{EXIT_OK, EXIT_UNREADABLE, EXIT_VIOLATION, Kind};
+use crate::build::{BuildOptions, build_image};
+use crate::check::{self, Context};
+use crate::fsutil::write_atomically;
+use crate::init::starting_profile;
+use crate::profile::{LoadedProfile, OrganizationKind};
+use crate::render::{RenderOptions, render_to_folder};
+use crate::templates::Library;
+use std::path::{Path, PathBuf};
+
+/// Loads a profile, or prints why it cannot be read.
+fn load(path: &Path) -> Result<LoadedProfile, i32> {
+    LoadedProfile::load(path).map_err(|err| {
+        eprintln!("{err}");
+        EXIT_UNREADABLE
+    })
+}
+
+pub(super) fn run_check(path: &Path, json: bool, templates: Option<PathBuf>, windows_media: Option<PathBuf>) -> i32 {
+    let loaded = match load(path) {
+        Ok(loaded) => loaded,
+        Err(code) => return code,
+    };
+    let context = Context { windows_media, ..Context::now(templates) };
+    let report = check::check(&loaded, &context);
+    if json {
+        println!("{:#}", report.to_json());
+    } else {
+        print!("{}", report.render());
+    }
+    if report.is_compliant() { EXIT_OK } else { EXIT_VIOLATION }
+}
+
+pub(super) fn run_render(path: &Path, output: &Path, force: bool, templates: Option<PathBuf>) -> i32 {
+    let loaded = match load(path) {
+        Ok(loaded) => loaded,
+        Err(code) => return code,
+    };
+    match render_to_folder(&loaded, output, force, &RenderOptions { templates, windows_media: None }) {
+        Ok(rendered) => {
+            let size: u64 = rendered.manifest.files.iter().map(|f| f.size).sum();
+            eprintln!(
+                "rendered {} ({} files, {} bytes; templates {}@{})",
+                output.display(),
+                rendered.manifest.files.len(),
+                size,
+                rendered.manifest.templates.name,
+                rendered.manifest.templates.version
+            );
+            EXIT_OK
+        }
+        Err(err) => render_failed(&err),
+    }
+}
+
+/// Prints why rendering or building failed, with every finding behind it.
+fn render_failed(err: &crate::render::RenderError) -> i32 {
+    eprintln!("error: {err}");
+    for finding in err.findings() {
+        eprintln!("{finding}\n");
+    }
+    EXIT_VIOLATION
+}
+
+pub(super) fn run_build(path: &Path, output: &Path, options: &BuildOptions, json: bool) -> i32 {
+    let loaded = match load(path) {
+        Ok(loaded) => loaded,
+        Err(code) => return code,
+    };
+    crate::build::handle_interrupts();
+    match build_image(&loaded, output, options) {
+        Ok(built) if json => {
+            println!("{}", serde_json::to_string_pretty(&built).expect("the summary serialises"));
+            EXIT_OK
+        }
+        Ok(built) => {
+            eprintln!(
+                "built {} ({} bytes, {} files)\nsha256 {}",
+                built.image.display(),
+                built.size,
+                built.files,
+                built.sha256
+            );
+            EXIT_OK
+        }
+        Err(err) => render_failed(&err),
+    }
+}
+
+/// `8G`, `512M`, `1.5G` (binary units, with or without `iB`), or plain bytes.
+pub(super) fn parse_size(text: &str) -> Result<u64, String> {
+    let upper = text.trim().to_ascii_uppercase();
+    let number = upper.trim_end_matches("IB").trim_end_matches('B');
+    let (digits, unit) = match number.char_indices().last() {
+        Some((i, c)) if c.is_ascii_alphabetic() => (&number[..i], c),
+        _ => (number, ' '),
+    };
+    let shift = match unit {
+        ' ' => 0,
+        'K' => 10,
+        'M' => 20,
+        'G' => 30,
+        'T' => 40,
+        _ => return Err(format!("`{text}` has an unknown unit; use K, M, G or T")),
+    };
+    let value: f64 = digits.parse().map_err(|_| format!("`{text}` is not a size such as 8G or 512M"))?;
+    if value <= 0.0 {
+        return Err(format!("`{text}` is not a positive size"));
+    }
+    Ok((value * (1u64 << shift) as f64) as u64)
+}
+
+pub(super) fn run_templates_list(dir: PathBuf, json: bool) -> i32 {
+    match Library::new(vec![dir]).list() {
+        Ok(sets) if json => {
+            println!("{}", serde_json::to_string_pretty(&sets).expect("the list serialises"));
+            EXIT_OK
+        }
+        Ok(sets) => {
+            for set in sets {
+                let extends = set.extends.map(|e| format!(" (extends {e})")).unwrap_or_default();
+                let description = set.description.unwrap_or_default();
+                println!("{}@{}{extends}  {}  {description}", set.name, set.version, set.location);
+            }
+            EXIT_OK
+        }
+        Err(err) => {
+            eprintln!("error: {err}");
+            EXIT_UNREADABLE
+        }
+    }
+}
+
+pub(super) fn run_slip(path: &Path) -> i32 {
+    let loaded = match load(path) {
+        Ok(loaded) => loaded,
+        Err(code) => return code,
+    };
+    match crate::slip::password_slip(&loaded) {
+        Ok(slip) => {
+            print!("{slip}");
+            EXIT_OK
+        }
+        Err(err) => {
+            eprintln!("error: {err}");
+            EXIT_VIOLATION
+        }
+    }
+}
+
+pub(super) fn run_init(path: &Path, kind: Kind, force: bool) -> i32 {
+    if path.exists() && !force {
+        eprintln!("error: `{}` already exists; pass --force to replace it", path.display());
+        return EXIT_VIOLATION;
+    }
+    let kind = match kind {
+        Kind::Insurer => OrganizationKind::Insurer,
+        Kind::WelfareOffice => OrganizationKind::WelfareOffice,
+    };
+    match write_atomically(path, starting_profile(kind).as_bytes(), None) {
+        Ok(()) => {
+            eprintln!("wrote {}; edit it, then run `tanmatsu check {}`", path.display(), path.display());
+            EXIT_OK
+        }
+        Err(err) => {
+            eprintln!("error: cannot write `{}`: {err}", path.display());
+            EXIT_VIOLATION
+        }
+    }
+}
