@@ -324,3 +324,46 @@ fn uefi_firmware_boots_from_the_image_and_reads_its_files() {
     let printed = console.split("BOOT-TEST-BEGIN").nth(1).unwrap_or_else(|| panic!("GRUB never ran:\n{console}"));
     assert!(printed.contains(&expected), "the firmware did not read the marker from our partition:\n{console}");
 }
+
+/// The FAT reader on a volume no part of tanmatsu made: formatted by mkfs.fat, filled by mcopy (as a stick that
+/// Windows or another tool wrote to would be), long and Japanese names, nested folders, a file of many clusters,
+/// and a file that was deleted.
+#[test]
+fn the_fat_reader_reads_volumes_made_by_mkfs_fat_and_mcopy() {
+    let dir = tempfile::tempdir().unwrap();
+    let volume = dir.path().join("volume.img");
+    std::fs::File::create(&volume).unwrap().set_len(80 << 20).unwrap();
+    run_ok("mkfs.fat", &["-F", "32", "-n", "OTHER", &volume.display().to_string()]);
+    let tree = dir.path().join("tree");
+    let files: Vec<(&str, Vec<u8>)> = vec![
+        ("readme.txt", b"lower-case 8.3 name".to_vec()),
+        ("LONG FILE NAME WITH SPACES.TXT", b"long".to_vec()),
+        ("深い/階層/中間サーバー手順書.txt", "手順".repeat(50).into_bytes()),
+        ("data/big.bin", common::incompressible(7, 3_000_000)),
+        ("data/empty.txt", Vec::new()),
+    ];
+    for (path, bytes) in &files {
+        let full = tree.join(path);
+        std::fs::create_dir_all(full.parent().unwrap()).unwrap();
+        std::fs::write(full, bytes).unwrap();
+    }
+    std::fs::write(tree.join("gone.txt"), "deleted later").unwrap();
+    let target = format!("{}", volume.display());
+    let mut arguments: Vec<String> = vec!["-s".into(), "-i".into(), target.clone()];
+    arguments.extend(std::fs::read_dir(&tree).unwrap().map(|e| e.unwrap().path().display().to_string()));
+    arguments.push("::/".into());
+    run_ok("mcopy", &arguments.iter().map(String::as_str).collect::<Vec<_>>());
+    run_ok("mdel", &["-i", &target, "::/gone.txt"]);
+
+    let mut reader = tanmatsu::image::fat::read::FatReader::open(std::fs::File::open(&volume).unwrap(), 0).unwrap();
+    let listed = reader.files().unwrap();
+    let mut expected: Vec<&str> = files.iter().map(|(p, _)| *p).collect();
+    expected.sort();
+    assert_eq!(listed.iter().map(|f| f.path.as_str()).collect::<Vec<_>>(), expected);
+    for file in &listed {
+        let mut read = Vec::new();
+        reader.read_file(file, &mut |block| read.extend_from_slice(block)).unwrap();
+        let wanted = &files.iter().find(|(p, _)| *p == file.path).unwrap().1;
+        assert!(&read == wanted, "{} reads back as mcopy wrote it", file.path);
+    }
+}

@@ -79,6 +79,8 @@ fn write_puts_the_image_on_a_loop_device_and_records_it() {
     use std::io::Read;
     std::fs::File::open(&device.device).unwrap().read_exact(&mut device_bytes).unwrap();
     assert!(device_bytes == image_bytes, "the device holds the image");
+    let verified = tanmatsu().arg("verify").arg(&device.device).output().unwrap();
+    assert!(verified.status.success(), "verify reads the stick itself: {}", String::from_utf8_lossy(&verified.stdout));
     drop(device);
     let entries = ledger::read(&ledger_path).unwrap();
     assert_eq!(entries.len(), 1);
