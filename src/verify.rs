@@ -97,23 +97,23 @@ impl Media {
 
     /// The SHA-256 and size of a file, or `None` when it is not there.
     fn hash(&mut self, path: &str) -> io::Result<Option<(String, u64)>> {
-        match self {
+        let (file, extents) = match self {
             Media::Folder(root) => {
-                let mut file = match File::open(root.join(path)) {
+                let file = match File::open(root.join(path)) {
                     Ok(file) => file,
                     Err(err) if err.kind() == io::ErrorKind::NotFound => return Ok(None),
                     Err(err) => return Err(err),
                 };
-                let (size, sha256) = crate::manifest::stream_hashed(&mut file, &mut |_| Ok(()))?;
-                Ok(Some((sha256, size)))
+                let length = file.metadata()?.len();
+                (file, vec![(0, length)])
             }
-            Media::Volume { reader, files, .. } => {
+            Media::Volume { reader, files, disk, .. } => {
                 let Some(file) = files.get(path) else { return Ok(None) };
-                let mut hasher = Sha256::new();
-                reader.read_file(file, &mut |block| hasher.update(block))?;
-                Ok(Some((hex::encode(hasher.finalize()), file.size)))
+                (disk.try_clone()?, reader.extents(file)?)
             }
-        }
+        };
+        let (size, sha256) = crate::manifest::hash_extents(&file, &extents)?;
+        Ok(Some((sha256, size)))
     }
 
     fn read_to_vec(&mut self, path: &str) -> io::Result<Option<Vec<u8>>> {

@@ -160,6 +160,27 @@ impl<R: Read + Seek> FatReader<R> {
         Ok(found)
     }
 
+    /// Where the bytes of `file` lie on the disk, as (offset from the disk's start, length), in file order.
+    pub fn extents(&self, file: &VolumeFile) -> io::Result<Vec<(u64, u64)>> {
+        let mut left = file.size;
+        let mut extents = Vec::new();
+        if left == 0 {
+            return Ok(extents);
+        }
+        for (start, count) in self.runs(file.first_cluster)? {
+            let length = (count * self.cluster_bytes).min(left);
+            extents.push((self.offset + self.data_start + (start as u64 - 2) * self.cluster_bytes, length));
+            left -= length;
+            if left == 0 {
+                break;
+            }
+        }
+        if left > 0 {
+            return Err(corrupt(format!("`{}` has fewer clusters than its size needs", file.path)));
+        }
+        Ok(extents)
+    }
+
     /// Streams the contents of `file` to `sink`.
     pub fn read_file(&mut self, file: &VolumeFile, sink: &mut dyn FnMut(&[u8])) -> io::Result<()> {
         if file.size == 0 {
