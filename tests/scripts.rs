@@ -236,3 +236,20 @@ fn every_spec_item_has_its_step_and_its_check() {
         }
     }
 }
+
+/// The chain of trust: the entry script checks the hash of every other file on the stick, the shared helpers
+/// included, before it loads or runs any of them.
+#[test]
+fn the_entry_script_checks_every_file_before_it_loads_anything() {
+    let scratch = Scratch::new();
+    let scripts = rendered_scripts(&scratch, &scratch.path("kenpo-kumiai.toml"));
+    let entry = &scripts.iter().find(|(name, _)| name == "Start-Provisioning.ps1").unwrap().1;
+    let hashed = entry.find("Get-FileHash").expect("the entry script hashes files");
+    let loaded = entry.find(". (Join-Path $PSScriptRoot").expect("the entry script loads its helpers");
+    assert!(hashed < loaded, "the helpers are loaded before their hash is checked");
+    for (name, _) in scripts.iter().filter(|(name, _)| name != "Start-Provisioning.ps1") {
+        assert!(entry.contains(&format!("'tanmatsu\\scripts\\{name}'")), "{name} is on the entry script's list");
+    }
+    let listed_payloads = entry.matches("'tanmatsu\\payload\\").count() + entry.matches("'tanmatsu\\updates\\").count();
+    assert!(listed_payloads >= 5, "the payloads are on the list too ({listed_payloads})");
+}
