@@ -52,18 +52,14 @@ pub(super) fn run_devices(json: bool) -> i32 {
     for disk in &disks {
         let reasons = refusals(disk, &rules);
         let verdict = if reasons.is_empty() { "candidate".to_string() } else { "not a candidate".to_string() };
-        println!(
-            "{}  {}  serial {}  {} bytes  {verdict}",
-            disk.path,
-            disk.model,
-            disk.serial.as_deref().unwrap_or("-"),
-            disk.size
-        );
+        println!("{}  {verdict}", disk.summary());
         for reason in reasons {
             println!("    - {reason}");
         }
-        if let (Some(usb), Some(storage)) = (&disk.usb_instance_id, &disk.disk_instance_id) {
-            println!("    usb_instance_id = '{usb}'\n    disk_instance_id = '{storage}'");
+        if let Some(keys) = disk.approval_keys() {
+            for line in keys.lines() {
+                println!("    {line}");
+            }
         }
     }
     EXIT_OK
@@ -81,13 +77,7 @@ pub(super) fn run_write(request: &WriteRequest, yes: bool) -> i32 {
         Ok(prepared) => prepared,
         Err(err) => return fail(err),
     };
-    eprintln!(
-        "target: {}  {}  serial {}  {} bytes",
-        disk.path,
-        disk.model,
-        disk.serial.as_deref().unwrap_or("-"),
-        disk.size
-    );
+    eprintln!("target: {}", disk.summary());
     if !yes && !confirmed(&disk) {
         return fail(StickError::NotConfirmed);
     }
@@ -111,9 +101,9 @@ pub(super) fn run_write(request: &WriteRequest, yes: bool) -> i32 {
                 outcome.bytes, outcome.disk.path, outcome.sha256
             );
             println!("recorded as entry {} in {}", outcome.ledger_entry.seq, request.ledger.display());
-            if let (Some(usb), Some(storage)) = (&outcome.disk.usb_instance_id, &outcome.disk.disk_instance_id) {
+            if let Some(keys) = outcome.disk.approval_keys() {
                 println!(
-                    "to approve this stick (MED-2), add to the profile:\n[[media.approved]]\nlabel = \"…\"\nusb_instance_id = '{usb}'\ndisk_instance_id = '{storage}'"
+                    "to approve this stick (MED-2), add to the profile:\n[[media.approved]]\nlabel = \"…\"\n{keys}"
                 );
             }
             EXIT_OK

@@ -32,6 +32,22 @@ pub struct Disk {
     pub disk_instance_id: Option<String>,
 }
 
+impl Disk {
+    /// One line naming the disk for the operator, so that the list and the write confirmation describe it alike.
+    pub fn summary(&self) -> String {
+        let serial = self.serial.as_deref().unwrap_or("-");
+        format!("{}  {}  serial {serial}  {} bytes", self.path, self.model, self.size)
+    }
+
+    /// The two keys of a `[[media.approved]]` entry (MED-2) that admit this stick, as TOML lines ready to paste.
+    /// The IDs hold backslashes, so they go through the TOML writer rather than between hand-placed quotes.
+    pub fn approval_keys(&self) -> Option<String> {
+        let (usb, disk) = (self.usb_instance_id.as_deref()?, self.disk_instance_id.as_deref()?);
+        let quoted = |id: &str| toml_edit::Value::from(id).to_string();
+        Some(format!("usb_instance_id = {}\ndisk_instance_id = {}", quoted(usb), quoted(disk)))
+    }
+}
+
 /// Why a disk is not written.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(tag = "reason", rename_all = "kebab-case")]
@@ -179,5 +195,26 @@ mod tests {
             windows_instance_ids("0781", "5581", "4C530001230101115042", "SanDisk ", "Ultra           ", "1.00");
         assert_eq!(usb, r"USB\VID_0781&PID_5581\4C530001230101115042");
         assert_eq!(disk, r"USBSTOR\DISK&VEN_SANDISK&PROD_ULTRA&REV_1.00\4C530001230101115042&0");
+    }
+
+    #[test]
+    fn approval_keys_paste_back_as_the_same_ids() {
+        let with_ids = |usb: &str, disk: &str| Disk {
+            usb_instance_id: Some(usb.into()),
+            disk_instance_id: Some(disk.into()),
+            ..stick()
+        };
+        assert_eq!(stick().approval_keys(), None, "a disk without Windows IDs offers nothing to paste");
+        for (usb, disk) in [
+            (r"USB\VID_0781&PID_5581\4C53", r"USBSTOR\DISK&VEN_SANDISK&PROD_ULTRA&REV_1.00\4C53&0"),
+            (r"USB\VID_0781&PID_5581\IT'S", r#"USBSTOR\DISK&VEN_"Q"\'&0"#),
+        ] {
+            let keys = with_ids(usb, disk).approval_keys().unwrap();
+            let parsed: toml::Table = keys.parse().unwrap_or_else(|e| panic!("{keys}: {e}"));
+            assert_eq!(parsed["usb_instance_id"].as_str(), Some(usb), "{keys}");
+            assert_eq!(parsed["disk_instance_id"].as_str(), Some(disk), "{keys}");
+        }
+        let keys = with_ids(r"USB\VID_0781&PID_5581\4C53", r"USBSTOR\X\4C53&0").approval_keys().unwrap();
+        assert_eq!(keys, "usb_instance_id = 'USB\\VID_0781&PID_5581\\4C53'\ndisk_instance_id = 'USBSTOR\\X\\4C53&0'");
     }
 }
