@@ -4,7 +4,7 @@ mod common;
 
 use common::tools::{run, run_ok};
 use std::io::Read;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use tanmatsu::windows_media::split::{PartReader, plan};
 
 fn tree(root: &Path) {
@@ -17,8 +17,19 @@ fn tree(root: &Path) {
     std::fs::write(root.join("手順書.txt"), "中間サーバー".repeat(100)).unwrap();
 }
 
+/// Builds the test tree in `dir/source` and captures it with wimlib as image "Windows 11 Pro" of `dir/file_name`,
+/// compressed as `compression` says; returns the source folder and the captured file.
+fn captured(dir: &Path, file_name: &str, compression: &str) -> (PathBuf, PathBuf) {
+    let source = dir.join("source");
+    tree(&source);
+    let wim = dir.join(file_name);
+    let (source_arg, wim_arg) = (source.display().to_string(), wim.display().to_string());
+    run_ok("wimlib-imagex", &["capture", &source_arg, &wim_arg, "Windows 11 Pro", compression]);
+    (source, wim)
+}
+
 /// Splits `wim` into parts of at most `max` resource bytes in `out`; returns the part files.
-fn split(wim: &Path, out: &Path, max: u64) -> Vec<std::path::PathBuf> {
+fn split(wim: &Path, out: &Path, max: u64) -> Vec<PathBuf> {
     let mut file = std::fs::File::open(wim).unwrap();
     let parts = plan(&mut file, max, "install").unwrap();
     parts
@@ -37,13 +48,7 @@ fn split(wim: &Path, out: &Path, max: u64) -> Vec<std::path::PathBuf> {
 #[test]
 fn wimlib_verifies_and_applies_our_parts() {
     let dir = tempfile::tempdir().unwrap();
-    let source = dir.path().join("source");
-    tree(&source);
-    let wim = dir.path().join("install.wim");
-    run_ok(
-        "wimlib-imagex",
-        &["capture", &source.display().to_string(), &wim.display().to_string(), "Windows 11 Pro", "--compress=LZX"],
-    );
+    let (source, wim) = captured(dir.path(), "install.wim", "--compress=LZX");
     run_ok("wimlib-imagex", &["append", &source.display().to_string(), &wim.display().to_string(), "Windows 11 Home"]);
 
     let out = dir.path().join("parts");
@@ -73,13 +78,7 @@ fn wimlib_verifies_and_applies_our_parts() {
 #[test]
 fn a_solid_esd_cannot_be_split() {
     let dir = tempfile::tempdir().unwrap();
-    let source = dir.path().join("source");
-    tree(&source);
-    let esd = dir.path().join("install.esd");
-    run_ok(
-        "wimlib-imagex",
-        &["capture", &source.display().to_string(), &esd.display().to_string(), "Windows 11 Pro", "--solid"],
-    );
+    let (_, esd) = captured(dir.path(), "install.esd", "--solid");
     let mut file = std::fs::File::open(&esd).unwrap();
     let err = plan(&mut file, 600_000, "install").unwrap_err();
     assert!(err.to_string().contains("solid compression"), "{err}");
