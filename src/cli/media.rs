@@ -51,7 +51,7 @@ pub(super) fn run_devices(json: bool) -> i32 {
     }
     for disk in &disks {
         let reasons = refusals(disk, &rules);
-        let verdict = if reasons.is_empty() { "candidate".to_string() } else { "not a candidate".to_string() };
+        let verdict = if reasons.is_empty() { "candidate" } else { "not a candidate" };
         println!("{}  {verdict}", disk.summary());
         for reason in reasons {
             println!("    - {reason}");
@@ -122,8 +122,7 @@ fn confirmed(disk: &crate::device::Disk) -> bool {
         eprintln!("standard input is not a terminal: pass --yes to write without asking");
         return false;
     }
-    let name =
-        std::path::Path::new(&disk.path).file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let name = Path::new(&disk.path).file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
     eprint!("everything on {} will be erased. Type `{name}` to continue: ", disk.path);
     let _ = std::io::stderr().flush();
     let mut answer = String::new();
@@ -132,7 +131,7 @@ fn confirmed(disk: &crate::device::Disk) -> bool {
 
 #[cfg(target_os = "linux")]
 fn open_target(disk: &crate::device::Disk) -> std::io::Result<Box<dyn crate::write::Target>> {
-    Ok(Box::new(crate::write::block_device::BlockDevice::open(std::path::Path::new(&disk.path))?))
+    Ok(Box::new(crate::write::block_device::BlockDevice::open(Path::new(&disk.path))?))
 }
 
 #[cfg(not(target_os = "linux"))]
