@@ -116,7 +116,7 @@ fn open_media(path: &Path, split_size: u64, prepared: &render::Prepared) -> Resu
     }) {
         return Err(RenderError::Io {
             path: path.to_path_buf(),
-            reason: format!("the media's `{}` would take the place of tanmatsu's own file", clash.destination),
+            reason: crate::t!("build.media-clash", path = &clash.destination),
         });
     }
     Ok(media)
@@ -240,7 +240,7 @@ pub fn hash_stream(reader: &mut (impl Read + Seek), length: u64) -> io::Result<S
     if read < length {
         return Err(io::Error::new(
             io::ErrorKind::UnexpectedEof,
-            format!("only {read} of {length} bytes could be read"),
+            crate::t!("build.short-read", read = read, length = length),
         ));
     }
     Ok(sha256)

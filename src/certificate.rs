@@ -1,5 +1,7 @@
 //! Reading certificates: the device's PKCS#12 file and the authorities' certificates (DER or PEM).
 
+use crate::i18n::Message;
+use crate::msg;
 use p12_keystore::Pkcs12Archive;
 use std::path::Path;
 use x509_parser::certificate::X509Certificate;
@@ -16,8 +18,8 @@ pub struct Certificate {
 }
 
 impl Certificate {
-    pub fn from_der(der: Vec<u8>) -> Result<Certificate, String> {
-        X509Certificate::from_der(&der).map_err(|err| format!("not an X.509 certificate ({err})"))?;
+    pub fn from_der(der: Vec<u8>) -> Result<Certificate, Message> {
+        X509Certificate::from_der(&der).map_err(|err| msg!("certificate.not-x509", reason = err))?;
         Ok(Certificate { der })
     }
 
@@ -53,17 +55,32 @@ pub struct DeviceIdentity {
     pub others: Vec<Certificate>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Pkcs12Error {
-    #[error("cannot read `{path}`: {reason}")]
     Unreadable { path: String, reason: String },
-    #[error("the password does not open `{path}`")]
     WrongPassword { path: String },
-    #[error("`{path}` is not a PKCS#12 file that tanmatsu can read ({reason})")]
     Malformed { path: String, reason: String },
-    #[error("`{path}` holds no private key with its certificate")]
     NoKey { path: String },
 }
+
+impl Pkcs12Error {
+    pub fn message(&self) -> Message {
+        match self {
+            Pkcs12Error::Unreadable { path, reason } => msg!("certificate.unreadable", path = path, reason = reason),
+            Pkcs12Error::WrongPassword { path } => msg!("certificate.wrong-password", path = path),
+            Pkcs12Error::Malformed { path, reason } => msg!("certificate.malformed", path = path, reason = reason),
+            Pkcs12Error::NoKey { path } => msg!("certificate.no-key", path = path),
+        }
+    }
+}
+
+impl std::fmt::Display for Pkcs12Error {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.message().fmt(f)
+    }
+}
+
+impl std::error::Error for Pkcs12Error {}
 
 /// Opens a PKCS#12 file. The leaf is the certificate that belongs to the private key (by local key ID).
 pub fn open_pkcs12(path: &Path, password: &str) -> Result<DeviceIdentity, Pkcs12Error> {
@@ -80,7 +97,7 @@ pub fn open_pkcs12(path: &Path, password: &str) -> Result<DeviceIdentity, Pkcs12
     let mut leaf = None;
     for bag in &archive.certs {
         let certificate = Certificate::from_der(bag.cert.as_der().to_vec())
-            .map_err(|reason| Pkcs12Error::Malformed { path: shown.clone(), reason })?;
+            .map_err(|reason| Pkcs12Error::Malformed { path: shown.clone(), reason: reason.to_string() })?;
         if leaf.is_none() && key_id.is_some() && bag.local_key_id.as_deref() == key_id {
             leaf = Some(certificate);
         } else {
@@ -100,18 +117,20 @@ pub fn open_pkcs12(path: &Path, password: &str) -> Result<DeviceIdentity, Pkcs12
 }
 
 /// Reads an authority's certificate, DER or PEM.
-pub fn read_certificate(path: &Path) -> Result<Certificate, String> {
-    let data = std::fs::read(path).map_err(|err| format!("cannot read `{}`: {err}", path.display()))?;
+pub fn read_certificate(path: &Path) -> Result<Certificate, Message> {
+    let data =
+        std::fs::read(path).map_err(|err| msg!("certificate.unreadable", path = path.display(), reason = err))?;
     let der = if data.starts_with(b"-----BEGIN") {
         let pem = Pem::iter_from_buffer(&data)
             .next()
             .and_then(Result::ok)
-            .ok_or_else(|| format!("`{}` is PEM but holds no certificate", path.display()))?;
+            .ok_or_else(|| msg!("certificate.empty-pem", path = path.display()))?;
         pem.contents
     } else {
         data
     };
-    Certificate::from_der(der).map_err(|reason| format!("`{}` is {reason}", path.display()))
+    Certificate::from_der(der)
+        .map_err(|reason| msg!("certificate.not-a-certificate", path = path.display(), reason = reason))
 }
 
 /// Whether `leaf` chains to one of `authorities`, through intermediates from `intermediates` where needed.

@@ -1,5 +1,7 @@
 //! Findings about a profile: what is wrong, where, and which spec item it concerns.
 
+use crate::i18n::Message;
+use crate::msg;
 use serde::Serialize;
 use std::fmt;
 use std::path::{Path, PathBuf};
@@ -52,23 +54,16 @@ pub struct Diagnostic {
     /// The profile field, as a dotted path (`terminal.hostname`).
     pub field: Option<String>,
     pub location: Option<Location>,
-    pub message: String,
-    pub help: Option<String>,
+    pub message: Message,
+    pub help: Option<Message>,
 }
 
 impl Diagnostic {
-    pub fn error(message: impl Into<String>) -> Diagnostic {
-        Diagnostic {
-            severity: Severity::Error,
-            item: None,
-            field: None,
-            location: None,
-            message: message.into(),
-            help: None,
-        }
+    pub fn error(message: Message) -> Diagnostic {
+        Diagnostic { severity: Severity::Error, item: None, field: None, location: None, message, help: None }
     }
 
-    pub fn warning(message: impl Into<String>) -> Diagnostic {
+    pub fn warning(message: Message) -> Diagnostic {
         Diagnostic { severity: Severity::Warning, ..Diagnostic::error(message) }
     }
 
@@ -82,8 +77,8 @@ impl Diagnostic {
         self
     }
 
-    pub fn help(mut self, help: impl Into<String>) -> Diagnostic {
-        self.help = Some(help.into());
+    pub fn help(mut self, help: Message) -> Diagnostic {
+        self.help = Some(help);
         self
     }
 
@@ -97,8 +92,8 @@ impl Diagnostic {
 impl fmt::Display for Diagnostic {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let severity = match self.severity {
-            Severity::Error => "error",
-            Severity::Warning => "warning",
+            Severity::Error => msg!("diagnostic.error"),
+            Severity::Warning => msg!("diagnostic.warning"),
         };
         match self.item {
             Some(id) => write!(f, "{severity}[{id}]: {}", self.message)?,
@@ -121,10 +116,10 @@ impl fmt::Display for Diagnostic {
                 write!(f, "\n{gutter} |\n{} | {}\n{gutter} | {caret_pad}^", loc.line, loc.line_text)?;
             }
         } else if let Some(field) = &self.field {
-            write!(f, "\n  (field `{field}`)")?;
+            write!(f, "\n  {}", msg!("diagnostic.field", field = field))?;
         }
         if let Some(help) = &self.help {
-            write!(f, "\n  = help: {help}")?;
+            write!(f, "\n  = {}: {help}", msg!("diagnostic.help"))?;
         }
         Ok(())
     }

@@ -90,13 +90,13 @@ pub struct NewEntry {
 
 #[derive(Debug, thiserror::Error)]
 pub enum LedgerError {
-    #[error("cannot read the ledger `{path}`: {reason}")]
+    #[error("{}", crate::msg!("ledger.unreadable", path = .path, reason = .reason))]
     Unreadable { path: String, reason: String },
-    #[error("cannot write the ledger `{path}`: {reason}")]
+    #[error("{}", crate::msg!("ledger.unwritable", path = .path, reason = .reason))]
     Unwritable { path: String, reason: String },
-    #[error("the ledger `{path}` has been altered: {problems:?}")]
+    #[error("{}", crate::msg!("ledger.altered", path = .path, problems = .problems.join("; ")))]
     Altered { path: String, problems: Vec<String> },
-    #[error("no stick with the serial `{0}` was ever written in this ledger")]
+    #[error("{}", crate::msg!("ledger.unknown-serial", serial = .0))]
     UnknownSerial(String),
 }
 
@@ -122,15 +122,13 @@ pub fn check(entries: &[Entry]) -> Vec<String> {
     for (index, entry) in entries.iter().enumerate() {
         let row = index + 1;
         if entry.seq != row as u64 {
-            problems
-                .push(format!("row {row}: number {} where {row} was expected (a row is missing or moved)", entry.seq));
+            problems.push(crate::t!("ledger.row-number", row = row, number = entry.seq));
         }
         if entry.prev_hash != previous {
-            problems
-                .push(format!("row {row}: does not follow the row before it (a row before it was deleted or changed)"));
+            problems.push(crate::t!("ledger.row-chain", row = row));
         }
         if entry.row_hash != entry.compute_hash() {
-            problems.push(format!("row {row}: its contents were changed after it was written"));
+            problems.push(crate::t!("ledger.row-changed", row = row));
         }
         previous = entry.row_hash.clone();
     }

@@ -9,6 +9,7 @@ pub mod device;
 pub mod diagnostic;
 pub mod escape;
 pub mod fsutil;
+pub mod i18n;
 pub mod image;
 pub mod init;
 pub mod layout;

@@ -10,18 +10,15 @@ pub struct Network {
 }
 
 impl Network {
-    pub fn parse(text: &str) -> Result<Network, String> {
+    pub fn parse(text: &str) -> Result<Network, crate::i18n::Message> {
         let (address, prefix) = text.split_once('/').map_or((text, None), |(a, p)| (a, Some(p)));
-        let address: IpAddr =
-            address.parse().map_err(|_| format!("`{text}` is not an IP address or a network such as `10.1.2.0/24`"))?;
+        let address: IpAddr = address.parse().map_err(|_| crate::msg!("net.not-an-address", text = text))?;
         let max = if address.is_ipv4() { 32 } else { 128 };
         let prefix = match prefix {
             None => max,
-            Some(p) => p
-                .parse()
-                .ok()
-                .filter(|p| *p <= max)
-                .ok_or_else(|| format!("`{text}` has a prefix length outside 0..={max}"))?,
+            Some(p) => {
+                p.parse().ok().filter(|p| *p <= max).ok_or_else(|| crate::msg!("net.prefix", text = text, max = max))?
+            }
         };
         Ok(Network { address, prefix })
     }

@@ -1,6 +1,8 @@
 //! Is a payload file what its name claims? A browser that saved an HTML error page as `AcroRdr.exe` is a classic
 //! way to ruin a day at the provisioning desk; the file's first bytes tell.
 
+use crate::i18n::Message;
+use crate::msg;
 use std::io::Read;
 use std::path::Path;
 
@@ -34,11 +36,11 @@ impl PayloadKind {
         }
     }
 
-    fn describe(self) -> &'static str {
+    fn describe(self) -> String {
         match self {
-            PayloadKind::Executable => "a Windows program (MZ/PE header)",
-            PayloadKind::Installer => "a Windows Installer package (OLE compound file)",
-            PayloadKind::Cabinet => "a cabinet file (MSCF)",
+            PayloadKind::Executable => crate::t!("payload.kind.executable"),
+            PayloadKind::Installer => crate::t!("payload.kind.installer"),
+            PayloadKind::Cabinet => crate::t!("payload.kind.cabinet"),
         }
     }
 }
@@ -56,26 +58,23 @@ pub struct Inspection {
     pub placeholder: bool,
 }
 
-pub fn inspect(path: &Path) -> Result<Inspection, String> {
-    let kind = PayloadKind::from_extension(path)
-        .ok_or_else(|| format!("`{}` is not an .exe, .msi, .msu or .cab file", path.display()))?;
-    let metadata = std::fs::metadata(path).map_err(|err| format!("cannot read `{}`: {err}", path.display()))?;
+pub fn inspect(path: &Path) -> Result<Inspection, Message> {
+    let shown = path.display().to_string();
+    let kind = PayloadKind::from_extension(path).ok_or_else(|| msg!("payload.unknown-kind", path = &shown))?;
+    let unreadable = |err: std::io::Error| msg!("payload.unreadable", path = &shown, reason = err);
+    let metadata = std::fs::metadata(path).map_err(unreadable)?;
     if !metadata.is_file() {
-        return Err(format!("`{}` is not a file", path.display()));
+        return Err(msg!("payload.not-a-file", path = &shown));
     }
     let mut head = Vec::with_capacity(HEAD_LENGTH);
     std::fs::File::open(path)
         .and_then(|file| file.take(HEAD_LENGTH as u64).read_to_end(&mut head))
-        .map_err(|err| format!("cannot read `{}`: {err}", path.display()))?;
+        .map_err(unreadable)?;
     if looks_like_html(&head) {
-        return Err(format!(
-            "`{}` is a web page, not {}: the download probably failed",
-            path.display(),
-            kind.describe()
-        ));
+        return Err(msg!("payload.web-page", path = &shown, kind = kind.describe()));
     }
     if !has_signature(kind, &head) {
-        return Err(format!("`{}` is not {}", path.display(), kind.describe()));
+        return Err(msg!("payload.wrong-signature", path = &shown, kind = kind.describe()));
     }
     let placeholder = head.windows(PLACEHOLDER_MARKER.len()).any(|w| w == PLACEHOLDER_MARKER);
     Ok(Inspection { kind, placeholder })

@@ -15,6 +15,7 @@ use crate::provisioning::{ScriptInputs, render_scripts, script_names};
 use crate::secrets::Secrets;
 use crate::templates::{Engine, Library, TemplateSet, TemplateStamp};
 use crate::unattend::{encode_password, validate};
+use crate::{msg, t};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 use std::path::{Path, PathBuf};
@@ -29,15 +30,15 @@ pub struct RenderOptions {
 
 #[derive(Debug, thiserror::Error)]
 pub enum RenderError {
-    #[error("the profile does not meet the spec; `tanmatsu check {0}` lists why")]
+    #[error("{}", msg!("render.not-compliant", path = .0.display()))]
     NotCompliant(PathBuf, Vec<Diagnostic>),
     #[error("{0}")]
     Template(#[from] crate::templates::TemplateError),
-    #[error("the rendered answer file has {} problem(s) that Windows Setup would silently ignore", .0.len())]
+    #[error("{}", msg!("render.invalid-answer-file", count = .0.len()))]
     InvalidAnswerFile(Vec<Diagnostic>),
     #[error("{0}")]
     Secret(#[from] crate::secrets::SecretError),
-    #[error("`{path}`: {reason}")]
+    #[error("{}", msg!("render.io", path = .path.display(), reason = .reason))]
     Io { path: PathBuf, reason: String },
 }
 
@@ -70,10 +71,7 @@ pub fn render_to_folder(
     options: &RenderOptions,
 ) -> Result<Rendered, RenderError> {
     if !force && folder_has_entries(out) {
-        return Err(RenderError::Io {
-            path: out.to_path_buf(),
-            reason: "the folder exists and is not empty; pass --force to replace it".into(),
-        });
+        return Err(RenderError::Io { path: out.to_path_buf(), reason: t!("render.folder-not-empty") });
     }
     let prepared = prepare(loaded, options)?;
     let parent = match out.parent() {
@@ -135,7 +133,7 @@ fn read_certificates(loaded: &LoadedProfile) -> Result<(DeviceIdentity, Vec<Cert
     let password = Secrets::open(loaded)?.peek("certificates.device", &certificates.device.password)?;
     let password = password.ok_or_else(|| RenderError::Io {
         path: certificates.device.pfx.clone(),
-        reason: "the device certificate's password cannot be generated".into(),
+        reason: t!("check.certificate.generated-password"),
     })?;
     let pfx = loaded.resolve(&certificates.device.pfx);
     let device = open_pkcs12(&pfx, password.expose())
@@ -145,7 +143,7 @@ fn read_certificates(loaded: &LoadedProfile) -> Result<(DeviceIdentity, Vec<Cert
         .iter()
         .map(|path| {
             let path = loaded.resolve(path);
-            read_certificate(&path).map_err(|reason| RenderError::Io { path, reason })
+            read_certificate(&path).map_err(|reason| RenderError::Io { path, reason: reason.to_string() })
         })
         .collect::<Result<_, _>>()?;
     Ok((device, authorities))

@@ -6,6 +6,8 @@
 //! `Debug` is redacted.
 
 use crate::fsutil::write_atomically;
+use crate::i18n::Message;
+use crate::msg;
 use crate::profile::{LoadedProfile, PasswordSource};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -35,19 +37,40 @@ impl fmt::Debug for Secret {
 }
 
 /// Why a password could not be had. The message names the source, never the password.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum SecretError {
-    #[error("the environment variable `{0}` is not set or is empty")]
     MissingEnv(String),
-    #[error("cannot read the password file `{path}`: {reason}")]
     UnreadableFile { path: PathBuf, reason: String },
-    #[error("the password file `{0}` is empty")]
     EmptyFile(PathBuf),
-    #[error("cannot read the secrets file `{path}`: {reason}")]
     BadSecretsFile { path: PathBuf, reason: String },
-    #[error("cannot write the secrets file `{path}`: {reason}")]
     Unwritable { path: PathBuf, reason: String },
 }
+
+impl SecretError {
+    pub fn message(&self) -> Message {
+        match self {
+            SecretError::MissingEnv(variable) => msg!("secret.missing-env", variable = variable),
+            SecretError::UnreadableFile { path, reason } => {
+                msg!("secret.unreadable-file", path = path.display(), reason = reason)
+            }
+            SecretError::EmptyFile(path) => msg!("secret.empty-file", path = path.display()),
+            SecretError::BadSecretsFile { path, reason } => {
+                msg!("secret.bad-store", path = path.display(), reason = reason)
+            }
+            SecretError::Unwritable { path, reason } => {
+                msg!("secret.unwritable", path = path.display(), reason = reason)
+            }
+        }
+    }
+}
+
+impl fmt::Display for SecretError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.message().fmt(f)
+    }
+}
+
+impl std::error::Error for SecretError {}
 
 /// The secrets file that belongs to a profile: `examples/kenpo-kumiai.toml` → `examples/kenpo-kumiai.secrets.toml`.
 pub fn secrets_path(profile_path: &Path) -> PathBuf {

@@ -19,11 +19,11 @@ pub enum HowMet {
 }
 
 impl HowMet {
-    pub fn label(self) -> &'static str {
+    pub fn label(self) -> String {
         match self {
-            HowMet::Enforced => "enforced",
-            HowMet::Terminal => "on terminal",
-            HowMet::Process => "by a person",
+            HowMet::Enforced => crate::t!("how.enforced"),
+            HowMet::Terminal => crate::t!("how.terminal"),
+            HowMet::Process => crate::t!("how.process"),
         }
     }
 }

@@ -20,15 +20,15 @@ pub struct WriteRequest<'a> {
 
 #[derive(Debug, thiserror::Error)]
 pub enum StickError {
-    #[error("the image `{0}` is not as it was built: {1}")]
+    #[error("{}", crate::msg!("stick.bad-image", path = .0.display(), reason = .1))]
     BadImage(PathBuf, String),
-    #[error("`{0}` is not a disk tanmatsu can see; `tanmatsu devices` lists them")]
+    #[error("{}", crate::msg!("stick.unknown-device", path = .0.display()))]
     UnknownDevice(PathBuf),
-    #[error("`{path}` will not be written:\n{}", .reasons.iter().map(|r| format!("  - {r}")).collect::<Vec<_>>().join("\n"))]
+    #[error("{}", crate::msg!("stick.refused", path = .path, reasons = .reasons.iter().map(|r| format!("\n  - {r}")).collect::<String>()))]
     Refused { path: String, reasons: Vec<String> },
-    #[error("not confirmed; nothing was written")]
+    #[error("{}", crate::msg!("stick.not-confirmed"))]
     NotConfirmed,
-    #[error("writing to Windows disks is not supported yet; `tanmatsu devices` lists them")]
+    #[error("{}", crate::msg!("stick.unsupported"))]
     Unsupported,
     #[error("{0}")]
     Write(#[from] WriteError),

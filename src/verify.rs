@@ -28,12 +28,14 @@ pub enum Finding {
 impl std::fmt::Display for Finding {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            Finding::Missing { path } => write!(f, "missing: {path}"),
+            Finding::Missing { path } => crate::msg!("verify.missing", path = path).fmt(f),
             Finding::Changed { path, expected, actual } => {
-                write!(f, "changed: {path} (SHA-256 {actual}, listed {expected})")
+                crate::msg!("verify.changed", path = path, actual = actual, expected = expected).fmt(f)
             }
-            Finding::Unlisted { path } => write!(f, "not in the manifest: {path}"),
-            Finding::ImageChanged { expected, actual } => write!(f, "the image's SHA-256 is {actual}, not {expected}"),
+            Finding::Unlisted { path } => crate::msg!("verify.unlisted", path = path).fmt(f),
+            Finding::ImageChanged { expected, actual } => {
+                crate::msg!("verify.image-changed", actual = actual, expected = expected).fmt(f)
+            }
         }
     }
 }
@@ -49,9 +51,9 @@ pub struct Verified {
 
 #[derive(Debug, thiserror::Error)]
 pub enum VerifyError {
-    #[error("cannot read `{path}`: {reason}")]
+    #[error("{}", crate::msg!("verify.unreadable", path = .path.display(), reason = .reason))]
     Unreadable { path: PathBuf, reason: String },
-    #[error("`{path}` holds no tanmatsu manifest ({reason})")]
+    #[error("{}", crate::msg!("verify.no-manifest", path = .path.display(), reason = .reason))]
     NoManifest { path: PathBuf, reason: String },
 }
 
@@ -151,11 +153,15 @@ fn manifest_of(path: &Path, media: &mut Media) -> Result<Manifest, VerifyError> 
     let manifest_bytes = media
         .read_to_vec(layout::MANIFEST)
         .map_err(unreadable)?
-        .ok_or_else(|| no_manifest(format!("{} is missing", layout::MANIFEST)))?;
-    let manifest: Manifest =
-        serde_json::from_slice(&manifest_bytes).map_err(|err| no_manifest(format!("{}: {err}", layout::MANIFEST)))?;
+        .ok_or_else(|| no_manifest(crate::t!("verify.manifest-missing", path = layout::MANIFEST)))?;
+    let manifest: Manifest = serde_json::from_slice(&manifest_bytes)
+        .map_err(|err| no_manifest(crate::t!("verify.manifest-bad", path = layout::MANIFEST, reason = err)))?;
     if manifest.manifest_version != MANIFEST_VERSION {
-        return Err(no_manifest(format!("manifest version {} is not {MANIFEST_VERSION}", manifest.manifest_version)));
+        return Err(no_manifest(crate::t!(
+            "verify.manifest-version",
+            found = manifest.manifest_version,
+            supported = MANIFEST_VERSION
+        )));
     }
     Ok(manifest)
 }
@@ -200,7 +206,7 @@ pub fn verify(path: &Path, image_sha256: Option<&str>) -> Result<Verified, Verif
             Media::Folder(_) => {
                 return Err(VerifyError::Unreadable {
                     path: path.to_path_buf(),
-                    reason: "--sha256 checks a whole image or device, not a folder".into(),
+                    reason: crate::t!("verify.sha256-folder"),
                 });
             }
         };

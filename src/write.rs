@@ -36,12 +36,9 @@ pub struct Written {
 
 #[derive(Debug, thiserror::Error)]
 pub enum WriteError {
-    #[error("writing failed: {0}")]
+    #[error("{}", crate::msg!("write.io", reason = .0))]
     Io(#[from] io::Error),
-    #[error(
-        "the stick gave back different data than was written (written {written}, read back {read}): it is failing; \
-         do not use it, and record it as destroyed in the media ledger"
-    )]
+    #[error("{}", crate::msg!("write.mismatch", written = .written, read = .read))]
     Mismatch { written: String, read: String },
 }
 
@@ -132,10 +129,7 @@ pub mod block_device {
         pub fn open(path: &Path) -> io::Result<BlockDevice> {
             let writer = OpenOptions::new().write(true).custom_flags(libc::O_EXCL).open(path).map_err(|err| {
                 if err.raw_os_error() == Some(libc::EBUSY) {
-                    io::Error::new(
-                        io::ErrorKind::ResourceBusy,
-                        format!("{} is busy: something has it open or mounted", path.display()),
-                    )
+                    io::Error::new(io::ErrorKind::ResourceBusy, crate::t!("write.busy", path = path.display()))
                 } else {
                     err
                 }

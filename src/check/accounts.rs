@@ -1,6 +1,7 @@
 //! Local accounts (SEC-5): one administrator, standard operators, every password from a source that works.
 
 use crate::diagnostic::Diagnostic;
+use crate::msg;
 use crate::profile::{Account, LoadedProfile, PasswordSource};
 use crate::secrets::Secrets;
 
@@ -22,17 +23,15 @@ pub fn check(loaded: &LoadedProfile, findings: &mut Vec<Diagnostic>) {
         check_name(account, &field, hostname, &mut seen, findings);
         match &secrets {
             Ok(secrets) => check_password(secrets, account, &field, findings),
-            Err(err) => findings.push(Diagnostic::error(err.to_string()).item("SEC-5")),
+            Err(err) => findings.push(Diagnostic::error(err.message()).item("SEC-5")),
         }
     }
     if accounts.operators.is_empty() {
         findings.push(
-            Diagnostic::error(
-                "there is no operator account: the work is done by standard users, not the administrator",
-            )
-            .item("SEC-5")
-            .field("accounts.operators")
-            .help("add at least one entry to `operators`"),
+            Diagnostic::error(msg!("check.accounts.no-operator"))
+                .item("SEC-5")
+                .field("accounts.operators")
+                .help(msg!("check.accounts.no-operator.help")),
         );
     }
     let admin_source = &accounts.admin.password;
@@ -40,10 +39,10 @@ pub fn check(loaded: &LoadedProfile, findings: &mut Vec<Diagnostic>) {
         for (i, operator) in accounts.operators.iter().enumerate() {
             if operator.password == *admin_source {
                 findings.push(
-                    Diagnostic::error("an operator shares the administrator's password source")
+                    Diagnostic::error(msg!("check.accounts.shared-password"))
                         .item("SEC-5")
                         .field(format!("accounts.operators[{i}].password"))
-                        .help("the privileged account needs a password of its own"),
+                        .help(msg!("check.accounts.shared-password.help")),
                 );
             }
         }
@@ -55,19 +54,19 @@ fn check_name(account: &Account, field: &str, hostname: &str, seen: &mut Vec<Str
     let field = format!("{field}.name");
     let folded = name.to_lowercase();
     let problem = if name.trim().is_empty() {
-        Some("the account name is empty".to_string())
+        Some(msg!("check.accounts.name-empty"))
     } else if name.chars().count() > 20 {
-        Some(format!("the account name `{name}` is longer than the 20 characters Windows allows"))
+        Some(msg!("check.accounts.name-too-long", name = name))
     } else if let Some(bad) = name.chars().find(|c| FORBIDDEN_CHARACTERS.contains(c) || c.is_control()) {
-        Some(format!("the account name `{name}` contains `{}`, which Windows does not allow", bad.escape_default()))
+        Some(msg!("check.accounts.name-character", name = name, character = bad.escape_default()))
     } else if name.chars().all(|c| c == '.' || c == ' ') {
-        Some(format!("the account name `{name}` is only dots and spaces"))
+        Some(msg!("check.accounts.name-dots", name = name))
     } else if RESERVED_NAMES.contains(&folded.as_str()) {
-        Some(format!("`{name}` is a built-in Windows account, which the terminal keeps disabled"))
+        Some(msg!("check.accounts.name-builtin", name = name))
     } else if folded == hostname.to_lowercase() {
-        Some(format!("the account name `{name}` is the computer's name, which Windows Setup refuses"))
+        Some(msg!("check.accounts.name-hostname", name = name))
     } else if seen.contains(&folded) {
-        Some(format!("the account name `{name}` is used twice"))
+        Some(msg!("check.accounts.name-twice", name = name))
     } else {
         None
     };
@@ -81,17 +80,18 @@ fn check_password(secrets: &Secrets, account: &Account, field: &str, findings: &
     let field = format!("{field}.password");
     match secrets.peek(&account.name, &account.password) {
         Ok(Some(secret)) if secret.expose().chars().count() < MIN_PASSWORD_LENGTH => findings.push(
-            Diagnostic::warning(format!(
-                "the password of `{}` is shorter than {MIN_PASSWORD_LENGTH} characters",
-                account.name
+            Diagnostic::warning(msg!(
+                "check.accounts.short-password",
+                name = &account.name,
+                length = MIN_PASSWORD_LENGTH
             ))
             .item("SEC-5")
             .field(field)
-            .help("use `{ generate = true }` for a strong password printed on the password slip"),
+            .help(msg!("check.accounts.short-password.help")),
         ),
         Ok(_) => {}
         Err(err) => findings.push(
-            Diagnostic::error(format!("the password of `{}` cannot be read: {err}", account.name))
+            Diagnostic::error(msg!("check.accounts.unreadable-password", name = &account.name, reason = err.message()))
                 .item("SEC-5")
                 .field(field),
         ),

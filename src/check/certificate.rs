@@ -3,6 +3,8 @@
 use super::Context;
 use crate::certificate::{Certificate, chains_to, open_pkcs12, read_certificate};
 use crate::diagnostic::Diagnostic;
+use crate::i18n::Message;
+use crate::msg;
 use crate::profile::{LoadedProfile, PasswordSource};
 use crate::secrets::Secrets;
 use x509_parser::certificate::X509Certificate;
@@ -16,10 +18,10 @@ pub fn check(loaded: &LoadedProfile, context: &Context, findings: &mut Vec<Diagn
     let device = &loaded.profile.certificates.device;
     if device.password == PasswordSource::Generate {
         findings.push(
-            Diagnostic::error("the device certificate's password comes with the certificate and cannot be generated")
+            Diagnostic::error(msg!("check.certificate.generated-password"))
                 .item("SEC-3")
                 .field("certificates.device.password")
-                .help("use `{ file = \"…\" }` or `{ env = \"…\" }`"),
+                .help(msg!("check.certificate.generated-password.help")),
         );
         return;
     }
@@ -30,7 +32,7 @@ pub fn check(loaded: &LoadedProfile, context: &Context, findings: &mut Vec<Diagn
         Ok(None) => return,
         Err(err) => {
             findings.push(
-                Diagnostic::error(format!("the device certificate's password cannot be read: {err}"))
+                Diagnostic::error(msg!("check.certificate.unreadable-password", reason = err.message()))
                     .item("SEC-3")
                     .field("certificates.device.password"),
             );
@@ -40,39 +42,33 @@ pub fn check(loaded: &LoadedProfile, context: &Context, findings: &mut Vec<Diagn
     let identity = match open_pkcs12(&loaded.resolve(&device.pfx), password.expose()) {
         Ok(identity) => identity,
         Err(err) => {
-            findings.push(Diagnostic::error(err.to_string()).item("SEC-3").field("certificates.device.pfx"));
+            findings.push(Diagnostic::error(err.message()).item("SEC-3").field("certificates.device.pfx"));
             return;
         }
     };
     let leaf = identity.leaf.parsed();
     let subject = leaf.subject().to_string();
-    if let Some(finding) = validity_finding(&leaf, "the device certificate", context) {
+    if let Some(finding) = validity_finding(&leaf, msg!("check.certificate.device"), context) {
         findings.push(finding.field("certificates.device.pfx"));
     }
     if !allows_client_authentication(&leaf) {
         findings.push(
-            Diagnostic::error(format!("the device certificate ({subject}) is not for client authentication"))
+            Diagnostic::error(msg!("check.certificate.not-client", subject = &subject))
                 .item("SEC-3")
                 .field("certificates.device.pfx"),
         );
     }
     if !authorities.is_empty() && !chains_to(&identity.leaf, &identity.others, &authorities) {
         findings.push(
-            Diagnostic::error(format!(
-                "the device certificate ({subject}) was not issued by any of the listed authorities"
-            ))
-            .item("SEC-3")
-            .field("certificates.device.pfx")
-            .help("list the issuing authority's certificate in `certificates.authorities`"),
+            Diagnostic::error(msg!("check.certificate.not-chained", subject = &subject))
+                .item("SEC-3")
+                .field("certificates.device.pfx")
+                .help(msg!("check.certificate.not-chained.help")),
         );
     }
     if identity.leaf.is_example() {
         findings.push(
-            Diagnostic::warning(
-                "the device certificate is an example, not one issued by the common certificate authority",
-            )
-            .item("SEC-3")
-            .field("certificates.device.pfx"),
+            Diagnostic::warning(msg!("check.certificate.example")).item("SEC-3").field("certificates.device.pfx"),
         );
     }
 }
@@ -81,9 +77,7 @@ fn read_authorities(loaded: &LoadedProfile, context: &Context, findings: &mut Ve
     let paths = &loaded.profile.certificates.authorities;
     if paths.is_empty() {
         findings.push(
-            Diagnostic::error("no issuing authority is listed, so the device certificate's chain cannot be installed")
-                .item("SEC-3")
-                .field("certificates.authorities"),
+            Diagnostic::error(msg!("check.certificate.no-authority")).item("SEC-3").field("certificates.authorities"),
         );
     }
     let mut authorities = Vec::new();
@@ -92,12 +86,12 @@ fn read_authorities(loaded: &LoadedProfile, context: &Context, findings: &mut Ve
         match read_certificate(&loaded.resolve(path)) {
             Ok(certificate) => {
                 let parsed = certificate.parsed();
-                if let Some(finding) = validity_finding(&parsed, "the authority certificate", context) {
+                if let Some(finding) = validity_finding(&parsed, msg!("check.certificate.authority"), context) {
                     findings.push(finding.field(field.clone()));
                 }
                 if !parsed.is_ca() {
                     findings.push(
-                        Diagnostic::error(format!("`{}` is not a certificate authority's certificate", path.display()))
+                        Diagnostic::error(msg!("check.certificate.not-ca", path = path.display()))
                             .item("SEC-3")
                             .field(field),
                     );
@@ -111,18 +105,20 @@ fn read_authorities(loaded: &LoadedProfile, context: &Context, findings: &mut Ve
     authorities
 }
 
-fn validity_finding(certificate: &X509Certificate, what: &str, context: &Context) -> Option<Diagnostic> {
+fn validity_finding(certificate: &X509Certificate, what: Message, context: &Context) -> Option<Diagnostic> {
     let validity = certificate.validity();
     let (not_before, not_after) = (validity.not_before.timestamp(), validity.not_after.timestamp());
     let until = validity.not_after.to_datetime().date();
     let finding = if context.now < not_before {
         let from = validity.not_before.to_datetime().date();
-        Diagnostic::error(format!("{what} is not valid until {from}"))
+        Diagnostic::error(msg!("check.certificate.not-yet-valid", what = what, from = from))
     } else if context.now > not_after {
-        Diagnostic::error(format!("{what} expired on {until}")).help("ask the issuer for a renewed certificate")
+        Diagnostic::error(msg!("check.certificate.expired", what = what, until = until))
+            .help(msg!("check.certificate.expired.help"))
     } else if not_after - context.now < EXPIRY_WARNING_DAYS * DAY {
         let days = (not_after - context.now) / DAY;
-        Diagnostic::warning(format!("{what} expires on {until}, in {days} days")).help("start the renewal now")
+        Diagnostic::warning(msg!("check.certificate.expiring", what = what, until = until, days = days))
+            .help(msg!("check.certificate.expiring.help"))
     } else {
         return None;
     };

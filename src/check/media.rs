@@ -1,16 +1,18 @@
 //! Approved removable media (MED-2): the sticks this terminal will accept, by device instance ID.
 
 use crate::diagnostic::Diagnostic;
+use crate::i18n::Message;
+use crate::msg;
 use crate::profile::{ApprovedMedium, LoadedProfile};
 
 pub fn check(loaded: &LoadedProfile, findings: &mut Vec<Diagnostic>) {
     let approved = &loaded.profile.media.approved;
     if approved.is_empty() {
         findings.push(
-            Diagnostic::warning("no USB stick is approved: once set up, the terminal accepts no removable storage")
+            Diagnostic::warning(msg!("check.media.none-approved"))
                 .item("MED-2")
                 .field("media")
-                .help("approve sticks with `[[media.approved]]`; `tanmatsu write` prints a stick's instance IDs"),
+                .help(msg!("check.media.none-approved.help")),
         );
     }
     let mut labels = Vec::new();
@@ -18,7 +20,7 @@ pub fn check(loaded: &LoadedProfile, findings: &mut Vec<Diagnostic>) {
         let field = format!("media.approved[{i}]");
         if labels.contains(&&medium.label) {
             findings.push(
-                Diagnostic::error(format!("the label `{}` is used twice", medium.label))
+                Diagnostic::error(msg!("check.media.label-twice", label = &medium.label))
                     .item("MED-2")
                     .field(format!("{field}.label")),
             );
@@ -32,34 +34,24 @@ pub fn check(loaded: &LoadedProfile, findings: &mut Vec<Diagnostic>) {
 
 /// A USB device ID is `USB\VID_xxxx&PID_xxxx\<serial>`. Windows makes up an instance ID containing `&` for a stick
 /// that reports no serial number; such an ID is not unique to the stick, so it cannot be approved reliably.
-fn check_medium(medium: &ApprovedMedium) -> Result<(), (String, &'static str)> {
+fn check_medium(medium: &ApprovedMedium) -> Result<(), (Message, &'static str)> {
     let usb = &medium.usb_instance_id;
     let parts: Vec<&str> = usb.split('\\').collect();
     let serial = match parts[..] {
         [bus, ids, serial] if bus.eq_ignore_ascii_case("USB") && is_vid_pid(ids) && !serial.is_empty() => serial,
         _ => {
             let example = r"USB\VID_0781&PID_5581\4C530001230101115042";
-            return Err((format!("`{usb}` is not a USB instance ID such as `{example}`"), "usb_instance_id"));
+            return Err((msg!("check.media.not-usb-id", id = usb, example = example), "usb_instance_id"));
         }
     };
     if serial.contains('&') {
-        return Err((
-            format!(
-                "`{usb}` has no serial number of its own (Windows made up `{serial}`): this stick cannot be told apart from others of its model"
-            ),
-            "usb_instance_id",
-        ));
+        return Err((msg!("check.media.no-serial", id = usb, serial = serial), "usb_instance_id"));
     }
     let disk = &medium.disk_instance_id;
     let disk_serial = disk.rsplit('\\').next().unwrap_or_default();
     let disk_serial = disk_serial.split('&').next().unwrap_or_default();
     if !disk.to_ascii_uppercase().starts_with("USBSTOR\\DISK&") || !disk_serial.eq_ignore_ascii_case(serial) {
-        return Err((
-            format!(
-                "`{disk}` is not the USBSTOR disk ID of the stick `{usb}` (expected `USBSTOR\\DISK&VEN_…\\{serial}&0`)"
-            ),
-            "disk_instance_id",
-        ));
+        return Err((msg!("check.media.disk-id", disk = disk, usb = usb, serial = serial), "disk_instance_id"));
     }
     Ok(())
 }
@@ -93,7 +85,7 @@ mod tests {
     #[test]
     fn refuses_a_stick_without_a_serial() {
         let m = medium(r"USB\VID_0781&PID_5581\7&1A2B3C4D&0&1", r"USBSTOR\DISK&VEN_X&PROD_Y&REV_1\7&1A2B3C4D&0&1&0");
-        assert!(check_medium(&m).unwrap_err().0.contains("no serial number"));
+        assert_eq!(check_medium(&m).unwrap_err().0.key, "check.media.no-serial");
     }
 
     #[test]

@@ -1,6 +1,7 @@
 //! Payload files named by the profile: present, and what their names claim.
 
 use crate::diagnostic::Diagnostic;
+use crate::msg;
 use crate::payload::{PayloadKind, inspect};
 use crate::profile::LoadedProfile;
 use std::path::Path;
@@ -18,16 +19,15 @@ pub fn check_file(
     let kind = PayloadKind::from_extension(path);
     let finding = match kind {
         Some(kind) if allowed.contains(&kind) => match inspect(&resolved) {
-            Ok(inspection) if inspection.placeholder => Some(Diagnostic::warning(format!(
-                "`{}` is an example placeholder, not real software: media built from this profile are not for a real terminal",
-                path.display()
-            ))),
+            Ok(inspection) if inspection.placeholder => {
+                Some(Diagnostic::warning(msg!("check.payload.placeholder", path = path.display())))
+            }
             Ok(_) => None,
             Err(problem) => Some(Diagnostic::error(problem)),
         },
         _ => {
             let expected: Vec<&str> = allowed.iter().flat_map(|kind| kind.extensions()).copied().collect();
-            Some(Diagnostic::error(format!("`{}` must be a {} file", path.display(), expected.join(" or "))))
+            Some(Diagnostic::error(msg!("check.payload.kind", path = path.display(), kinds = expected.join(" / "))))
         }
     };
     if let Some(finding) = finding {
@@ -42,7 +42,7 @@ pub fn check_update_folder(loaded: &LoadedProfile, folder: &Path, field: &str, f
         Ok(entries) => entries,
         Err(err) => {
             findings.push(
-                Diagnostic::error(format!("cannot read the update folder `{}`: {err}", folder.display()))
+                Diagnostic::error(msg!("check.payload.folder-unreadable", path = folder.display(), reason = err))
                     .item("SEC-6")
                     .field(field),
             );
@@ -53,9 +53,7 @@ pub fn check_update_folder(loaded: &LoadedProfile, folder: &Path, field: &str, f
     names.sort();
     if names.is_empty() {
         findings.push(
-            Diagnostic::warning(format!("the update folder `{}` is empty", folder.display()))
-                .item("SEC-6")
-                .field(field),
+            Diagnostic::warning(msg!("check.payload.folder-empty", path = folder.display())).item("SEC-6").field(field),
         );
     }
     for name in names {

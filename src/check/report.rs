@@ -21,13 +21,13 @@ pub enum ItemStatus {
 }
 
 impl ItemStatus {
-    fn label(self) -> &'static str {
+    fn label(self) -> String {
         match self {
-            ItemStatus::Ready => "ok",
-            ItemStatus::Warning => "warning",
-            ItemStatus::Violation => "VIOLATION",
-            ItemStatus::OnTerminal => "checked at setup",
-            ItemStatus::ByPerson => "person signs off",
+            ItemStatus::Ready => crate::t!("status.ready"),
+            ItemStatus::Warning => crate::t!("status.warning"),
+            ItemStatus::Violation => crate::t!("status.violation"),
+            ItemStatus::OnTerminal => crate::t!("status.on-terminal"),
+            ItemStatus::ByPerson => crate::t!("status.by-person"),
         }
     }
 }
@@ -91,16 +91,10 @@ impl Report {
         }
         let rows: Vec<[String; 4]> = spec::items()
             .iter()
-            .map(|item| {
-                [
-                    item.id.clone(),
-                    item.label_ja.clone(),
-                    item.how.label().to_string(),
-                    self.status(item).label().to_string(),
-                ]
-            })
+            .map(|item| [item.id.clone(), item.label_ja.clone(), item.how.label(), self.status(item).label()])
             .collect();
-        let header = ["ID", "項目 (spec item)", "how it is met", "status"].map(String::from);
+        let header = ["table.id", "table.item", "table.how", "table.status"]
+            .map(|key| crate::i18n::Message::new(key).to_string());
         let widths: Vec<usize> =
             (0..4).map(|c| rows.iter().chain([&header]).map(|r| r[c].width()).max().unwrap_or(0)).collect();
         for row in std::iter::once(&header).chain(&rows) {
@@ -108,8 +102,12 @@ impl Report {
             let _ = writeln!(out, "{}", cells.join("  ").trim_end());
         }
         let (errors, warnings) = (self.count(Severity::Error), self.count(Severity::Warning));
-        let verdict = if self.is_compliant() { "meets the spec" } else { "does NOT meet the spec" };
-        let _ = writeln!(out, "\n{}: {verdict} ({errors} errors, {warnings} warnings)", self.profile.display());
+        let verdict = if self.is_compliant() {
+            crate::msg!("check.verdict.ok", path = self.profile.display(), errors = errors, warnings = warnings)
+        } else {
+            crate::msg!("check.verdict.violation", path = self.profile.display(), errors = errors, warnings = warnings)
+        };
+        let _ = writeln!(out, "\n{verdict}");
         out
     }
 

@@ -2,6 +2,7 @@
 
 use super::payload::{check_file, check_update_folder};
 use crate::diagnostic::Diagnostic;
+use crate::msg;
 use crate::payload::PayloadKind;
 use crate::profile::{ArchiverProduct, CustomSoftware, LoadedProfile};
 
@@ -43,10 +44,10 @@ pub fn check(loaded: &LoadedProfile, findings: &mut Vec<Diagnostic>) {
         check_custom(loaded, extra, &field, "SW-0", findings);
         if extra.purpose.as_deref().is_none_or(|p| p.trim().is_empty()) {
             findings.push(
-                Diagnostic::error(format!("`{}` does not say why the terminal needs it", extra.name))
+                Diagnostic::error(msg!("check.software.no-purpose", name = &extra.name))
                     .item("SW-0")
                     .field(field)
-                    .help("add `purpose = \"…\"`: only software the work or its security needs may be installed"),
+                    .help(msg!("check.software.no-purpose.help")),
             );
         }
     }
@@ -59,7 +60,7 @@ fn check_archiver(loaded: &LoadedProfile, findings: &mut Vec<Diagnostic>) {
     check_file(loaded, &archiver.installer, "software.archiver.installer", INSTALLERS, "SW-4", findings);
     if archiver.encrypted_zip == Some(false) {
         findings.push(
-            Diagnostic::error("the archiver must make and open password-protected ZIP files")
+            Diagnostic::error(msg!("check.software.archiver-zip"))
                 .item("SW-4")
                 .field("software.archiver.encrypted_zip"),
         );
@@ -68,26 +69,22 @@ fn check_archiver(loaded: &LoadedProfile, findings: &mut Vec<Diagnostic>) {
         return;
     }
     if archiver.name.as_deref().is_none_or(|n| n.trim().is_empty()) {
-        findings.push(
-            Diagnostic::error("an archiver of `product = \"other\"` needs its `name`")
-                .item("SW-4")
-                .field("software.archiver"),
-        );
+        findings.push(Diagnostic::error(msg!("check.software.archiver-name")).item("SW-4").field("software.archiver"));
     }
     if archiver.arguments.is_none() {
         findings.push(
-            Diagnostic::error("tanmatsu does not know how to install this archiver silently")
+            Diagnostic::error(msg!("check.software.archiver-arguments"))
                 .item("SW-4")
                 .field("software.archiver")
-                .help("give its silent-install switches as `arguments = [\"/S\"]`"),
+                .help(msg!("check.software.archiver-arguments.help")),
         );
     }
     if archiver.encrypted_zip.is_none() {
         findings.push(
-            Diagnostic::error("say that this archiver makes and opens password-protected ZIP files")
+            Diagnostic::error(msg!("check.software.archiver-state-zip"))
                 .item("SW-4")
                 .field("software.archiver")
-                .help("once confirmed, add `encrypted_zip = true`"),
+                .help(msg!("check.software.archiver-state-zip.help")),
         );
     }
 }
@@ -103,12 +100,9 @@ fn check_custom(
     let haystack = format!("{} {}", software.name, software.installer.display()).to_lowercase();
     if let Some(browser) = OTHER_BROWSERS.iter().find(|b| haystack.contains(*b)) {
         findings.push(
-            Diagnostic::error(format!(
-                "`{}` looks like a browser ({browser}): Microsoft Edge must be the only one",
-                software.name
-            ))
-            .item("SW-2")
-            .field(field),
+            Diagnostic::error(msg!("check.software.browser", name = &software.name, browser = browser))
+                .item("SW-2")
+                .field(field),
         );
     }
 }
@@ -117,17 +111,15 @@ fn check_defender(loaded: &LoadedProfile, findings: &mut Vec<Diagnostic>) {
     let defender = &loaded.profile.defender;
     if defender.realtime_protection == Some(false) {
         findings.push(
-            Diagnostic::error("real-time protection cannot be turned off")
+            Diagnostic::error(msg!("check.defender.realtime"))
                 .item("SEC-1")
                 .field("defender.realtime_protection")
-                .help("remove `realtime_protection`; tanmatsu turns it on"),
+                .help(msg!("check.defender.realtime.help")),
         );
     }
     if !(1..=90).contains(&defender.definitions_max_age_days) {
         findings.push(
-            Diagnostic::error("`definitions_max_age_days` must be between 1 and 90")
-                .item("SEC-1")
-                .field("defender.definitions_max_age_days"),
+            Diagnostic::error(msg!("check.defender.max-age")).item("SEC-1").field("defender.definitions_max_age_days"),
         );
     }
 }
@@ -139,21 +131,19 @@ fn check_updates(loaded: &LoadedProfile, findings: &mut Vec<Diagnostic>) {
             check_file(loaded, path, "updates.defender_definitions", &[PayloadKind::Executable], "SEC-1", findings)
         }
         None => findings.push(
-            Diagnostic::warning(
-                "no Defender definitions: the terminal starts with those of the Windows media, months old",
-            )
-            .item("SEC-1")
-            .field("updates")
-            .help("add `defender_definitions = \"payload/mpam-fe.exe\"`, fetched and scanned on another PC"),
+            Diagnostic::warning(msg!("check.updates.no-definitions"))
+                .item("SEC-1")
+                .field("updates")
+                .help(msg!("check.updates.no-definitions.help")),
         ),
     }
     match &updates.windows {
         Some(folder) => check_update_folder(loaded, folder, "updates.windows", findings),
         None => findings.push(
-            Diagnostic::warning("no Windows updates: the terminal starts with the patches of the Windows media only")
+            Diagnostic::warning(msg!("check.updates.no-updates"))
                 .item("SEC-6")
                 .field("updates")
-                .help("add `windows = \"payload/updates\"`, a folder of .msu files fetched and scanned on another PC"),
+                .help(msg!("check.updates.no-updates.help")),
         ),
     }
 }

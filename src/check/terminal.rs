@@ -2,38 +2,28 @@
 
 use super::Context;
 use crate::diagnostic::Diagnostic;
+use crate::i18n::Message;
+use crate::msg;
 use crate::profile::LoadedProfile;
 use crate::templates::{Engine, Library};
 
 pub fn check(loaded: &LoadedProfile, context: &Context, findings: &mut Vec<Diagnostic>) {
     let profile = &loaded.profile;
     if let Err(problem) = check_hostname(&profile.terminal.hostname) {
-        findings.push(
-            Diagnostic::error(problem)
-                .field("terminal.hostname")
-                .help("use at most 15 letters, digits and hyphens, not all digits, such as `CHUKAN-T01`"),
-        );
+        findings.push(Diagnostic::error(problem).field("terminal.hostname").help(msg!("check.hostname.help")));
     }
 
     let edition = profile.terminal.windows;
     if !edition.is_pro() {
         findings.push(
-            Diagnostic::error(format!(
-                "{} is not allowed: the terminal runs Windows 10 Pro or Windows 11 Pro",
-                edition.display_name()
-            ))
-            .item("SW-1")
-            .field("terminal.windows")
-            .help("use `11-pro` (recommended for new terminals) or `10-pro`"),
+            Diagnostic::error(msg!("check.edition", edition = edition.display_name()))
+                .item("SW-1")
+                .field("terminal.windows")
+                .help(msg!("check.edition.help")),
         );
     }
     if let Some(problem) = image_problem(&profile.terminal.image) {
-        findings.push(
-            Diagnostic::error(problem)
-                .item("SW-1")
-                .field("terminal.image")
-                .help("name the Pro image in the Windows media's install.wim, such as `Windows 11 Pro`"),
-        );
+        findings.push(Diagnostic::error(problem).item("SW-1").field("terminal.image").help(msg!("check.image.help")));
     }
 
     if let Some(media) = &context.windows_media {
@@ -43,19 +33,16 @@ pub fn check(loaded: &LoadedProfile, context: &Context, findings: &mut Vec<Diagn
     if let Some(key) = &profile.terminal.product_key
         && !is_product_key(key)
     {
-        findings.push(
-            Diagnostic::error("the product key is not of the form XXXXX-XXXXX-XXXXX-XXXXX-XXXXX")
-                .field("terminal.product_key"),
-        );
+        findings.push(Diagnostic::error(msg!("check.product-key")).field("terminal.product_key"));
     }
 
     if profile.organization.name.trim().is_empty() {
-        findings.push(Diagnostic::error("the organisation's name is empty").field("organization.name"));
+        findings.push(Diagnostic::error(msg!("check.organization-empty")).field("organization.name"));
     }
 
     let library = Library::for_profile(loaded.base_dir(), context.templates.as_deref());
     if let Err(err) = library.resolve(&profile.template).and_then(|set| Engine::new(&set).map(drop)) {
-        findings.push(Diagnostic::error(err.to_string()).field("template"));
+        findings.push(Diagnostic::error(err.message()).field("template"));
     }
 }
 
@@ -63,19 +50,19 @@ pub fn check(loaded: &LoadedProfile, context: &Context, findings: &mut Vec<Diagn
 /// classic mistake.
 fn check_windows_media(media: &std::path::Path, image: &str, findings: &mut Vec<Diagnostic>) {
     let finding = match crate::windows_media::install_images(media) {
-        Err(err) => Some(Diagnostic::error(format!("cannot read the Windows media `{}`: {err}", media.display()))),
+        Err(err) => Some(Diagnostic::error(msg!("check.media.unreadable", path = media.display(), reason = err))),
         Ok((path, images)) => match images.iter().find(|i| i.name == image) {
             None => {
                 let available: Vec<String> = images.iter().map(|i| format!("`{}` ({})", i.name, i.index)).collect();
                 Some(
-                    Diagnostic::error(format!("the Windows media's {path} has no image `{image}`"))
-                        .help(format!("it has: {}", available.join(", "))),
+                    Diagnostic::error(msg!("check.media.no-image", path = path, image = image))
+                        .help(msg!("check.media.images", images = available.join(", "))),
                 )
             }
             Some(found) => match found.edition.as_deref() {
-                Some(edition) if edition != "Professional" => Some(Diagnostic::error(format!(
-                    "the image `{image}` of the Windows media is the {edition} edition, not Professional"
-                ))),
+                Some(edition) if edition != "Professional" => {
+                    Some(Diagnostic::error(msg!("check.media.not-pro", image = image, edition = edition)))
+                }
                 _ => None,
             },
         },
@@ -87,33 +74,30 @@ fn check_windows_media(media: &std::path::Path, image: &str, findings: &mut Vec<
 
 /// A Windows computer name is a NetBIOS name: at most 15 characters. Letters, digits and hyphens are the subset
 /// that is also a valid DNS label, and a name of digits only is rejected by Windows.
-fn check_hostname(name: &str) -> Result<(), String> {
+fn check_hostname(name: &str) -> Result<(), Message> {
     if name.is_empty() {
-        return Err("the computer name is empty".into());
+        return Err(msg!("check.hostname.empty"));
     }
     if name.chars().count() > 15 {
-        return Err(format!(
-            "the computer name `{name}` has {} characters; Windows allows at most 15",
-            name.chars().count()
-        ));
+        return Err(msg!("check.hostname.too-long", name = name, count = name.chars().count()));
     }
     if let Some(bad) = name.chars().find(|c| !(c.is_ascii_alphanumeric() || *c == '-')) {
-        return Err(format!("the computer name `{name}` contains `{bad}`; only letters, digits and `-` are allowed"));
+        return Err(msg!("check.hostname.character", name = name, character = bad));
     }
     if name.starts_with('-') || name.ends_with('-') {
-        return Err(format!("the computer name `{name}` must not begin or end with `-`"));
+        return Err(msg!("check.hostname.hyphen", name = name));
     }
     if name.chars().all(|c| c.is_ascii_digit()) {
-        return Err(format!("the computer name `{name}` is all digits, which Windows does not allow"));
+        return Err(msg!("check.hostname.digits", name = name));
     }
     Ok(())
 }
 
-fn image_problem(image: &str) -> Option<String> {
+fn image_problem(image: &str) -> Option<Message> {
     let words: Vec<String> = image.split_whitespace().map(str::to_ascii_lowercase).collect();
     let has = |word: &str| words.iter().any(|w| w == word);
     if ["home", "education", "enterprise", "core"].iter().any(|w| has(w)) || !has("pro") {
-        Some(format!("the image `{image}` is not a Pro edition of Windows"))
+        Some(msg!("check.image.not-pro", image = image))
     } else {
         None
     }
@@ -132,9 +116,9 @@ mod tests {
     fn hostnames() {
         assert!(check_hostname("CHUKAN-T01").is_ok());
         assert!(check_hostname("ABCDEFGHIJKLMNO").is_ok());
-        assert!(check_hostname("ABCDEFGHIJKLMNOP").unwrap_err().contains("16 characters"));
-        assert!(check_hostname("12345").unwrap_err().contains("all digits"));
-        assert!(check_hostname("T_01").unwrap_err().contains("`_`"));
+        assert_eq!(check_hostname("ABCDEFGHIJKLMNOP").unwrap_err().key, "check.hostname.too-long");
+        assert_eq!(check_hostname("12345").unwrap_err().key, "check.hostname.digits");
+        assert_eq!(check_hostname("T_01").unwrap_err().args["character"], "_");
         assert!(check_hostname("端末01").is_err());
         assert!(check_hostname("-T01").is_err());
         assert!(check_hostname("").is_err());

@@ -64,25 +64,15 @@ pub enum Refusal {
 impl std::fmt::Display for Refusal {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            Refusal::NotRemovable => write!(
-                f,
-                "it is not a removable disk (some card readers and every loop device say so of themselves: \
-                 --allow-fixed-disk lets such a target through)"
-            ),
-            Refusal::SystemDisk => write!(f, "it holds the running system"),
-            Refusal::Mounted { mounts } => write!(
-                f,
-                "it has mounted partitions ({}); unmount them first, e.g. `udisksctl unmount -b DEVICE` or `umount DEVICE`",
-                mounts.join(", ")
-            ),
-            Refusal::InUse { holders } => write!(f, "it is in use by {}", holders.join(", ")),
-            Refusal::ReadOnly => write!(f, "it is write-protected"),
-            Refusal::TooSmall { needed } => write!(f, "it is smaller than the image ({needed} bytes)"),
-            Refusal::TooLarge { ceiling } => write!(
-                f,
-                "it is larger than {} GB, more than a USB stick for one terminal should be (--max-size raises the ceiling)",
-                ceiling / 1_000_000_000
-            ),
+            Refusal::NotRemovable => crate::msg!("refusal.not-removable").fmt(f),
+            Refusal::SystemDisk => crate::msg!("refusal.system-disk").fmt(f),
+            Refusal::Mounted { mounts } => crate::msg!("refusal.mounted", mounts = mounts.join(", ")).fmt(f),
+            Refusal::InUse { holders } => crate::msg!("refusal.in-use", holders = holders.join(", ")).fmt(f),
+            Refusal::ReadOnly => crate::msg!("refusal.read-only").fmt(f),
+            Refusal::TooSmall { needed } => crate::msg!("refusal.too-small", needed = needed).fmt(f),
+            Refusal::TooLarge { ceiling } => {
+                crate::msg!("refusal.too-large", gigabytes = ceiling / 1_000_000_000).fmt(f)
+            }
         }
     }
 }

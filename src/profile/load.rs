@@ -1,8 +1,10 @@
 //! Reading a profile file: syntax, schema version and shape, each failure pointing at its line.
 
-use super::password::PLAIN_TEXT_REFUSED;
+use super::password::plain_text_refused;
 use super::{Profile, SCHEMA_VERSION, locate};
 use crate::diagnostic::{Diagnostic, Location};
+use crate::i18n::Message;
+use crate::msg;
 use crate::suggest::did_you_mean;
 use serde::Deserialize;
 use std::fmt;
@@ -39,12 +41,12 @@ impl From<Diagnostic> for LoadError {
 impl LoadedProfile {
     pub fn load(path: &Path) -> Result<LoadedProfile, LoadError> {
         let bytes = std::fs::read(path)
-            .map_err(|err| Diagnostic::error(format!("cannot read the profile `{}`: {err}", path.display())))?;
+            .map_err(|err| Diagnostic::error(msg!("load.unreadable", path = path.display(), reason = err)))?;
         let text = String::from_utf8(bytes).map_err(|err| {
             let valid = String::from_utf8_lossy(&err.as_bytes()[..err.utf8_error().valid_up_to()]).into_owned();
-            Diagnostic::error("the profile is not UTF-8 text")
+            Diagnostic::error(msg!("load.not-utf8"))
                 .at(Location::at_offset(path, &valid, valid.len()))
-                .help("save the file as UTF-8 (without a BOM is best)")
+                .help(msg!("load.not-utf8.help"))
         })?;
         Self::parse(path, text)
     }
@@ -84,51 +86,68 @@ fn check_schema_version(path: &Path, text: &str) -> Result<(), LoadError> {
     }
     let probe: Probe = toml::from_str(text).map_err(|err| toml_error(path, text, &err))?;
     let Some(schema) = probe.schema else {
-        return Err(Diagnostic::error("the profile has no `schema` key")
-            .help(format!("add `schema = {SCHEMA_VERSION}` as the first line"))
+        return Err(Diagnostic::error(msg!("load.no-schema"))
+            .help(msg!("load.no-schema.help", version = SCHEMA_VERSION))
             .into());
     };
     let at = Location::at_offset(path, text, schema.span().start);
     match schema.get_ref().as_integer() {
         Some(version) if version == i64::from(SCHEMA_VERSION) => Ok(()),
-        Some(version) if version > i64::from(SCHEMA_VERSION) => Err(Diagnostic::error(format!(
-            "this profile is written for schema {version}, but this tanmatsu reads schema {SCHEMA_VERSION}"
-        ))
-        .at(at)
-        .help("use a newer tanmatsu for this profile")
-        .into()),
-        _ => Err(Diagnostic::error(format!("`schema` must be {SCHEMA_VERSION}")).at(at).into()),
+        Some(version) if version > i64::from(SCHEMA_VERSION) => {
+            Err(Diagnostic::error(msg!("load.newer-schema", found = version, supported = SCHEMA_VERSION))
+                .at(at)
+                .help(msg!("load.newer-schema.help"))
+                .into())
+        }
+        _ => Err(Diagnostic::error(msg!("load.bad-schema", version = SCHEMA_VERSION)).at(at).into()),
     }
 }
 
 fn toml_error(path: &Path, text: &str, err: &toml::de::Error) -> LoadError {
-    let message = err.message().trim_end().to_string();
-    let mut diagnostic = Diagnostic::error(message.clone());
+    let detail = err.message().trim_end().to_string();
+    let mut diagnostic = Diagnostic::error(describe(&detail));
     if let Some(span) = err.span() {
         let mut location = Location::at_offset(path, text, span.start);
-        if message.starts_with(PLAIN_TEXT_REFUSED) {
+        if detail.starts_with(&plain_text_refused().to_string()) {
             location.line_text.clear();
         }
         diagnostic = diagnostic.at(location);
     }
-    if let Some(help) = suggestion_for(&message) {
+    if let Some(help) = suggestion_for(&detail) {
         diagnostic = diagnostic.help(help);
     }
     diagnostic.into()
 }
 
+/// serde's and the TOML parser's English description of a problem, as a message: the common shapes get their
+/// own translated message, anything else is shown as the parser says it.
+fn describe(detail: &str) -> Message {
+    let quoted = |rest: &str| rest.split('`').nth(1).unwrap_or_default().to_string();
+    if let Some(rest) = detail.strip_prefix("unknown field ") {
+        msg!("load.unknown-field", name = quoted(rest))
+    } else if let Some(rest) = detail.strip_prefix("unknown variant ") {
+        msg!("load.unknown-variant", name = quoted(rest))
+    } else if let Some(rest) = detail.strip_prefix("missing field ") {
+        msg!("load.missing-field", name = quoted(rest))
+    } else if let Some(rest) = detail.strip_prefix("invalid type: ") {
+        msg!("load.invalid-type", detail = rest)
+    } else {
+        msg!("load.invalid", detail = detail)
+    }
+}
+
 /// serde reports an unknown key or word as "unknown field `x`, expected one of `a`, `b`" (or "unknown variant");
 /// the nearest expected word is the likely intent.
-fn suggestion_for(message: &str) -> Option<String> {
+fn suggestion_for(message: &str) -> Option<Message> {
     let rest = message.strip_prefix("unknown field ").or_else(|| message.strip_prefix("unknown variant "))?;
     let mut quoted = rest.split('`').skip(1).step_by(2);
     let unknown = quoted.next()?;
     let expected: Vec<&str> = quoted.collect();
     match did_you_mean(unknown, expected.iter().copied()) {
-        Some(nearest) => Some(format!("did you mean `{nearest}`?")),
-        None if !expected.is_empty() => Some(format!(
-            "expected one of {}",
-            expected.iter().map(|e| format!("`{e}`")).collect::<Vec<_>>().join(", ")
+        Some(nearest) => Some(msg!("suggest.did-you-mean", name = nearest)),
+        None if !expected.is_empty() => Some(msg!(
+            "suggest.expected-one-of",
+            names = expected.iter().map(|e| format!("`{e}`")).collect::<Vec<_>>().join(", ")
         )),
         None => None,
     }

@@ -57,8 +57,7 @@ impl TryFrom<String> for TemplateRef {
     type Error = String;
 
     fn try_from(text: String) -> Result<Self, String> {
-        let malformed =
-            || format!("`{text}` is not a template reference: expected `name@version`, such as `builtin@1`");
+        let malformed = || crate::t!("profile.template-ref", text = &text);
         let (name, version) = text.split_once('@').ok_or_else(malformed)?;
         let valid_name = !name.is_empty() && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
         match version.parse() {
@@ -331,7 +330,7 @@ impl TryFrom<String> for ClockTime {
         });
         match parsed {
             Some((hour, minute)) if hour < 24 && minute < 60 => Ok(ClockTime { hour, minute }),
-            _ => Err(format!("`{text}` is not a time of day: expected `HH:MM`, such as `12:30`")),
+            _ => Err(crate::t!("profile.clock-time", text = &text)),
         }
     }
 }

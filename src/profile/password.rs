@@ -15,10 +15,13 @@ pub enum PasswordSource {
     File(PathBuf),
 }
 
-/// The start of the error for a password written into the profile; the loader shows no snippet for it, so that
-/// the password is not copied into a terminal's scroll-back or a log.
-pub(crate) const PLAIN_TEXT_REFUSED: &str = "a password must not be written in the profile";
+/// The error for a password written into the profile; the loader shows no snippet for it, so that the password is
+/// not copied into a terminal's scroll-back or a log.
+pub(crate) fn plain_text_refused() -> crate::i18n::Message {
+    crate::msg!("profile.password.plain-text", forms = FORMS)
+}
 
+/// The three forms a password source takes, as written in a profile (TOML, the same in every language).
 const FORMS: &str = "{ generate = true }, { env = \"VARIABLE\" } or { file = \"path\" }";
 
 #[derive(Deserialize)]
@@ -41,11 +44,11 @@ impl<'de> Visitor<'de> for SourceVisitor {
     type Value = PasswordSource;
 
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "a password source: {FORMS}")
+        write!(f, "{}", crate::msg!("profile.password.expecting", forms = FORMS))
     }
 
     fn visit_str<E: de::Error>(self, _: &str) -> Result<PasswordSource, E> {
-        Err(E::custom(format!("{PLAIN_TEXT_REFUSED}; name where it comes from instead: {FORMS}")))
+        Err(E::custom(plain_text_refused()))
     }
 
     fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<PasswordSource, A::Error> {
@@ -55,9 +58,9 @@ impl<'de> Visitor<'de> for SourceVisitor {
             (None, Some(variable), None) if !variable.is_empty() => Ok(PasswordSource::Env(variable)),
             (None, None, Some(path)) if !path.as_os_str().is_empty() => Ok(PasswordSource::File(path)),
             (Some(false), None, None) => {
-                Err(de::Error::custom(format!("`generate = false` names no source; use {FORMS}")))
+                Err(de::Error::custom(crate::msg!("profile.password.generate-false", forms = FORMS)))
             }
-            _ => Err(de::Error::custom(format!("give exactly one non-empty password source: {FORMS}"))),
+            _ => Err(de::Error::custom(crate::msg!("profile.password.one-source", forms = FORMS))),
         }
     }
 }

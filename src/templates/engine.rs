@@ -8,6 +8,7 @@
 use super::lint::lint;
 use super::{TemplateError, TemplateSet};
 use crate::escape;
+use crate::msg;
 use handlebars::{
     Context, Handlebars, Helper, HelperDef, HelperResult, Output, RenderContext, RenderError, RenderErrorReason,
     Renderable, no_escape,
@@ -45,7 +46,7 @@ impl Engine {
             registered.map_err(|err| TemplateError::Template {
                 origin,
                 line: err.pos().map_or(0, |(line, _)| line),
-                message: err.reason().to_string(),
+                message: msg!("template.handlebars", detail = err.reason()),
             })?;
         }
         Ok(Engine { registry, set: set.clone() })
@@ -65,7 +66,7 @@ impl Engine {
     }
 
     fn render_error(&self, err: &RenderError) -> TemplateError {
-        let message = err.reason().to_string();
+        let message = msg!("template.handlebars", detail = err.reason());
         match err.template_name.as_deref() {
             Some(name) => {
                 let path = [format!("{name}.hbs"), format!("partials/{name}.hbs")]

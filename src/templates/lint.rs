@@ -4,13 +4,16 @@
 //! PowerShell. The lint rejects it, and the triple-stash `{{{value}}}` with it; what remains are comments, block
 //! helpers, partials and calls of the escaping helpers.
 
+use crate::i18n::Message;
+use crate::msg;
+
 /// Helpers that escape what they print: `xml` for XML, `ps` for one PowerShell value and `ps-list` for an array.
 pub const ESCAPING_HELPERS: &[&str] = &["xml", "ps", "ps-list"];
 /// Block helpers the templates may open (`{{#if …}}`); `if` and `unless` are the strict versions.
 const BLOCK_HELPERS: &[&str] = &["if", "unless", "each", "with"];
 
 /// The first problem in `text` as (line, message), or `None` when the template is clean.
-pub fn lint(text: &str) -> Option<(usize, String)> {
+pub fn lint(text: &str) -> Option<(usize, Message)> {
     let mut rest = text;
     let mut offset = 0;
     while let Some(start) = rest.find("{{") {
@@ -34,21 +37,22 @@ pub fn lint(text: &str) -> Option<(usize, String)> {
     None
 }
 
-fn judge(inner: &str) -> Option<String> {
+fn judge(inner: &str) -> Option<Message> {
     let expression = inner.trim_start_matches('~').trim_end_matches('~').trim();
+    let tag = format!("{{{{{expression}}}}}");
     if inner.starts_with('{') {
-        return Some(format!("`{{{{{inner}}}}}` prints a value unescaped; use `{{{{xml …}}}}` or `{{{{ps …}}}}`"));
+        return Some(msg!("lint.triple-stash", tag = format!("{{{{{inner}}}}}")));
     }
     let first = expression.split_whitespace().next().unwrap_or("");
     match first.chars().next() {
-        None => Some("an empty `{{}}`".into()),
+        None => Some(msg!("lint.empty")),
         Some('!') | Some('>') | Some('/') => None,
         Some('#') => {
             let helper = first.trim_start_matches('#');
             if helper == ">" || helper.is_empty() && expression.starts_with("#>") || BLOCK_HELPERS.contains(&helper) {
                 None
             } else {
-                Some(format!("`{{{{{expression}}}}}` opens an unknown block helper `{helper}`"))
+                Some(msg!("lint.unknown-block", tag = tag, helper = helper))
             }
         }
         _ if first == "else" => None,
@@ -56,11 +60,14 @@ fn judge(inner: &str) -> Option<String> {
             if expression.split_whitespace().count() == 2 {
                 None
             } else {
-                Some(format!("`{{{{{expression}}}}}`: `{first}` takes exactly one value"))
+                Some(msg!("lint.one-value", tag = tag, helper = first))
             }
         }
-        _ => Some(format!(
-            "`{{{{{expression}}}}}` prints a value without escaping it; write `{{{{xml {first}}}}}` in XML or `{{{{ps {first}}}}}` in PowerShell"
+        _ => Some(msg!(
+            "lint.unescaped",
+            tag = &tag,
+            xml = format!("{{{{xml {first}}}}}"),
+            ps = format!("{{{{ps {first}}}}}")
         )),
     }
 }
@@ -79,9 +86,9 @@ mod tests {
     fn rejects_bare_and_triple_stash_values_with_their_line() {
         let (line, message) = lint("<a>\n<b>{{terminal.hostname}}</b>").unwrap();
         assert_eq!(line, 2);
-        assert!(message.contains("{{xml terminal.hostname}}"), "{message}");
+        assert_eq!(message.args["xml"], "{{xml terminal.hostname}}");
         assert_eq!(lint("{{{raw}}}").unwrap().0, 1);
-        assert!(lint("{{#bogus x}}{{/bogus}}").unwrap().1.contains("unknown block helper"));
-        assert!(lint("{{xml a b}}").unwrap().1.contains("exactly one value"));
+        assert_eq!(lint("{{#bogus x}}{{/bogus}}").unwrap().1.key, "lint.unknown-block");
+        assert_eq!(lint("{{xml a b}}").unwrap().1.key, "lint.one-value");
     }
 }

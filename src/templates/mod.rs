@@ -12,11 +12,14 @@ mod lint;
 pub use engine::Engine;
 pub use lint::lint;
 
+use crate::i18n::Message;
+use crate::msg;
 use crate::profile::TemplateRef;
 use include_dir::{Dir, include_dir};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use std::collections::BTreeMap;
+use std::fmt;
 use std::path::{Path, PathBuf};
 
 /// The built-in set, compiled in from `templates/builtin/`.
@@ -94,29 +97,48 @@ impl TemplateSet {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum TemplateError {
-    #[error("there is no template set `{wanted}`{}", available_list(.available))]
     NotFound { wanted: String, available: Vec<String> },
-    #[error("the template set `{name}` in `{path}` is at version {found}, but `{wanted}` was asked for")]
     VersionMismatch { name: String, path: String, found: u32, wanted: String },
-    #[error("`{path}`: {reason}")]
     BadManifest { path: String, reason: String },
-    #[error("the template set `{0}` extends itself, through {1}")]
     Cycle(String, String),
-    #[error("`{path}` overrides no file of `{base}`; only partials may be added (did you misspell the name?)")]
     OverridesNothing { path: String, base: String },
-    #[error("cannot read `{path}`: {reason}")]
     Unreadable { path: String, reason: String },
-    #[error("{origin}:{line}: {message}")]
-    Template { origin: String, line: usize, message: String },
-    #[error("{0}")]
-    Render(String),
+    Template { origin: String, line: usize, message: Message },
+    Render(Message),
 }
 
-fn available_list(available: &[String]) -> String {
-    if available.is_empty() { String::new() } else { format!(" (available: {})", available.join(", ")) }
+impl TemplateError {
+    pub fn message(&self) -> Message {
+        match self {
+            TemplateError::NotFound { wanted, available } => {
+                msg!("template.not-found", wanted = wanted, available = available.join(", "))
+            }
+            TemplateError::VersionMismatch { name, path, found, wanted } => {
+                msg!("template.version", name = name, path = path, found = found, wanted = wanted)
+            }
+            TemplateError::BadManifest { path, reason } => msg!("template.bad-manifest", path = path, reason = reason),
+            TemplateError::Cycle(set, through) => msg!("template.cycle", set = set, through = through),
+            TemplateError::OverridesNothing { path, base } => {
+                msg!("template.overrides-nothing", path = path, base = base)
+            }
+            TemplateError::Unreadable { path, reason } => msg!("template.unreadable", path = path, reason = reason),
+            TemplateError::Template { origin, line, message } => {
+                msg!("template.at-line", origin = origin, line = line, message = message)
+            }
+            TemplateError::Render(message) => message.clone(),
+        }
+    }
 }
+
+impl fmt::Display for TemplateError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.message().fmt(f)
+    }
+}
+
+impl std::error::Error for TemplateError {}
 
 /// Where template sets are looked up: the built-in set, then the folders given.
 #[derive(Debug, Clone, Default)]

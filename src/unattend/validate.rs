@@ -3,6 +3,8 @@
 
 use super::catalog::{Component, Lookup, SettingKind, catalog};
 use crate::diagnostic::{Diagnostic, Location};
+use crate::i18n::Message;
+use crate::msg;
 use crate::suggest::did_you_mean;
 use quick_xml::XmlVersion;
 use quick_xml::events::{BytesStart, Event};
@@ -46,7 +48,7 @@ struct Validator<'a, 'c> {
 impl<'a> Validator<'a, 'static> {
     fn run(&mut self) {
         if self.xml.starts_with('\u{FEFF}') {
-            self.error(0, "the answer file starts with a byte-order mark, which Windows 11 24H2 Setup rejects".into());
+            self.error(0, msg!("unattend.bom"));
         }
         let mut reader = Reader::from_str(self.xml);
         let mut seen_root = false;
@@ -66,19 +68,19 @@ impl<'a> Validator<'a, 'static> {
                 Ok(Event::Text(text)) => {
                     let is_blank = text.trim().is_empty();
                     if !is_blank && matches!(self.stack.last(), Some(Frame::Unattend | Frame::Settings { .. })) {
-                        self.error(offset, "text outside any setting".into());
+                        self.error(offset, msg!("unattend.stray-text"));
                     }
                 }
                 Ok(Event::Eof) => break,
                 Ok(_) => {}
                 Err(err) => {
-                    self.error(offset, format!("the answer file is not well-formed XML: {err}"));
+                    self.error(offset, msg!("unattend.not-xml", reason = err));
                     break;
                 }
             }
         }
         if !seen_root {
-            self.error(0, "the answer file has no <unattend> element".into());
+            self.error(0, msg!("unattend.no-root"));
         }
     }
 
@@ -91,11 +93,11 @@ impl<'a> Validator<'a, 'static> {
             None => {
                 *seen_root = true;
                 if name != "unattend" {
-                    self.error(offset, format!("the root element is <{name}>, not <unattend>"));
+                    self.error(offset, msg!("unattend.wrong-root", name = &name));
                     return Frame::Skipped;
                 }
                 if attribute(&attributes, "xmlns") != Some(UNATTEND_NAMESPACE) {
-                    self.error(offset, format!("<unattend> must declare xmlns=\"{UNATTEND_NAMESPACE}\""));
+                    self.error(offset, msg!("unattend.namespace", namespace = UNATTEND_NAMESPACE));
                 }
                 Frame::Unattend
             }
@@ -114,16 +116,16 @@ impl<'a> Validator<'a, 'static> {
 
     fn open_settings(&mut self, offset: usize, name: &str, attributes: &[(String, String)]) -> Frame<'static> {
         if name != "settings" {
-            self.error(offset, format!("<{name}> cannot stand in <unattend>; expected <settings pass=\"…\">"));
+            self.error(offset, msg!("unattend.not-settings", name = name));
             return Frame::Skipped;
         }
         let passes = &catalog().passes;
         let pass = attribute(attributes, "pass").map(str::to_string);
         match &pass {
-            None => self.error(offset, "<settings> has no pass attribute".into()),
+            None => self.error(offset, msg!("unattend.no-pass")),
             Some(pass) if !passes.contains(pass) => {
                 let hint = did_you_mean(pass, passes.iter().map(String::as_str));
-                self.error_with(offset, format!("`{pass}` is not a configuration pass"), hint);
+                self.error_with(offset, msg!("unattend.unknown-pass", pass = pass), hint);
             }
             Some(_) => {}
         }
@@ -138,30 +140,25 @@ impl<'a> Validator<'a, 'static> {
         pass: Option<String>,
     ) -> Frame<'static> {
         if name != "component" {
-            self.error(offset, format!("<{name}> cannot stand in <settings>; expected <component name=\"…\">"));
+            self.error(offset, msg!("unattend.not-component", name = name));
             return Frame::Skipped;
         }
         self.check_component_attributes(offset, attributes);
         let Some(component_name) = attribute(attributes, "name") else {
-            self.error(offset, "<component> has no name attribute".into());
+            self.error(offset, msg!("unattend.no-component-name"));
             return Frame::Skipped;
         };
         let components = &catalog().components;
         let Some(component) = components.get(component_name) else {
             let hint = did_you_mean(component_name, components.keys().map(String::as_str));
-            self.error_with(offset, format!("there is no component `{component_name}`"), hint);
+            self.error_with(offset, msg!("unattend.unknown-component", component = component_name), hint);
             return Frame::Skipped;
         };
         if let Some(pass) = &pass
             && !component.passes.contains(pass)
         {
-            self.error(
-                offset,
-                format!(
-                    "the component `{component_name}` is not valid in the {pass} pass (valid in: {})",
-                    component.passes.join(", ")
-                ),
-            );
+            let valid = component.passes.join(", ");
+            self.error(offset, msg!("unattend.component-pass", component = component_name, pass = pass, valid = valid));
             return Frame::Skipped;
         }
         Frame::Component { component: Some(component), pass, path: vec![component_name.to_string()] }
@@ -177,17 +174,18 @@ impl<'a> Validator<'a, 'static> {
         for (key, allowed) in expectations {
             match attribute(attributes, key) {
                 Some(value) if allowed.contains(&value) => {}
-                Some(value) => {
-                    self.error(offset, format!("<component> has {key}=\"{value}\"; expected {}", quoted_list(allowed)))
-                }
-                None => self.error(offset, format!("<component> has no {key} attribute")),
+                Some(value) => self.error(
+                    offset,
+                    msg!("unattend.attribute-value", key = key, value = value, expected = quoted_list(allowed)),
+                ),
+                None => self.error(offset, msg!("unattend.attribute-missing", key = key)),
             }
         }
         for (key, _) in attributes {
             let known = ["name", "xmlns:wcm", "xmlns:xsi"].contains(&key.as_str())
                 || expectations.iter().any(|(k, _)| k == key);
             if !known {
-                self.error(offset, format!("<component> has an unknown attribute `{key}`"));
+                self.error(offset, msg!("unattend.component-attribute", key = key));
             }
         }
     }
@@ -216,20 +214,16 @@ impl<'a> Validator<'a, 'static> {
                 let hint = did_you_mean(name, component.children(&parent));
                 let place =
                     if parent.is_empty() { component_name.clone() } else { format!("{component_name}/{parent}") };
-                self.error_with(offset, format!("`{name}` is not a setting of {place}"), hint);
+                self.error_with(offset, msg!("unattend.unknown-setting", name = name, place = place), hint);
                 return Frame::Skipped;
             }
         };
         if let Some(pass) = &pass
             && !passes.contains(&pass.as_str())
         {
-            self.error(
-                offset,
-                format!(
-                    "the setting `{component_name}/{setting_path}` is not valid in the {pass} pass (valid in: {})",
-                    passes.join(", ")
-                ),
-            );
+            let setting = format!("{component_name}/{setting_path}");
+            let valid = passes.join(", ");
+            self.error(offset, msg!("unattend.setting-pass", setting = setting, pass = pass, valid = valid));
         }
         self.check_setting_attributes(offset, name, attributes, kind, keyed);
         Frame::Component { component: Some(component), pass, path }
@@ -246,35 +240,35 @@ impl<'a> Validator<'a, 'static> {
         let action = attribute(attributes, "wcm:action");
         match (kind, action) {
             (SettingKind::ListItem, None) => {
-                self.error(offset, format!("<{name}> is a list item and needs wcm:action=\"add\""));
+                self.error(offset, msg!("unattend.needs-action", name = name));
             }
             (SettingKind::ListItem, Some(action)) if !WCM_ACTIONS.contains(&action) => {
                 self.error(
                     offset,
-                    format!("<{name}> has wcm:action=\"{action}\"; expected {}", quoted_list(WCM_ACTIONS)),
+                    msg!("unattend.action", name = name, action = action, expected = quoted_list(WCM_ACTIONS)),
                 );
             }
             (SettingKind::Container | SettingKind::Value, Some(_)) => {
-                self.error(offset, format!("<{name}> is not a list item and takes no wcm:action"));
+                self.error(offset, msg!("unattend.no-action", name = name));
             }
             _ => {}
         }
         for (key, _) in attributes {
             let allowed = key == "wcm:action" || (keyed && key == "wcm:keyValue");
             if !allowed {
-                self.error(offset, format!("<{name}> has an unknown attribute `{key}`"));
+                self.error(offset, msg!("unattend.setting-attribute", name = name, key = key));
             }
         }
     }
 
-    fn error(&mut self, offset: usize, message: String) {
+    fn error(&mut self, offset: usize, message: Message) {
         self.error_with(offset, message, None);
     }
 
-    fn error_with(&mut self, offset: usize, message: String, hint: Option<&str>) {
+    fn error_with(&mut self, offset: usize, message: Message, hint: Option<&str>) {
         let mut finding = Diagnostic::error(message).at(Location::at_offset(self.file, self.xml, offset));
         if let Some(hint) = hint {
-            finding = finding.help(format!("did you mean `{hint}`?"));
+            finding = finding.help(msg!("suggest.did-you-mean", name = hint));
         }
         self.findings.push(finding);
     }
@@ -296,5 +290,5 @@ fn attribute<'v>(attributes: &'v [(String, String)], key: &str) -> Option<&'v st
 }
 
 fn quoted_list(values: &[&str]) -> String {
-    values.iter().map(|v| format!("\"{v}\"")).collect::<Vec<_>>().join(" or ")
+    values.iter().map(|v| format!("\"{v}\"")).collect::<Vec<_>>().join(" / ")
 }
