@@ -272,10 +272,16 @@ fn init_writes_a_profile_that_loads_and_refuses_to_overwrite() {
         let text = std::fs::read_to_string(&path).unwrap();
         assert!(text.contains(&format!("kind = \"{kind}\"")));
         for finding in report["findings"].as_array().unwrap().iter().filter(|f| f["severity"] == "error") {
-            let message = finding["message"].as_str().unwrap();
+            let key = finding["message"]["key"].as_str().unwrap();
             assert!(
-                message.contains("cannot read") || message.contains("not set"),
-                "only missing files and the unset PFX variable are wrong: {message}"
+                [
+                    "payload.unreadable",
+                    "certificate.unreadable",
+                    "check.payload.folder-unreadable",
+                    "check.certificate.unreadable-password"
+                ]
+                .contains(&key),
+                "only missing files and the unset PFX variable are wrong: {finding}"
             );
         }
     }

@@ -56,7 +56,7 @@ fn copy_tree(from: &Path, to: &Path) {
 
 pub fn tanmatsu() -> Command {
     let mut command = Command::cargo_bin("tanmatsu").unwrap();
-    command.env_remove("LANG").env_remove("LC_ALL").env_remove("LC_MESSAGES");
+    command.env("LANG", "C").env_remove("LC_ALL").env_remove("LC_MESSAGES");
     command
 }
 
