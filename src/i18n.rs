@@ -9,6 +9,7 @@
 use serde::Serialize;
 use std::collections::BTreeMap;
 use std::fmt;
+use std::io;
 use std::sync::OnceLock;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -84,12 +85,23 @@ impl Message {
         }
         text
     }
+
+    /// This message as an I/O error, for the layers that speak `io::Result`.
+    pub fn io_error(self, kind: io::ErrorKind) -> io::Error {
+        io::Error::new(kind, self.to_string())
+    }
 }
 
 impl fmt::Display for Message {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.in_language(language()))
     }
+}
+
+/// `text` padded with spaces to `width` terminal columns, in which a Japanese character takes two.
+pub fn padded(text: &str, width: usize) -> String {
+    use unicode_width::UnicodeWidthStr;
+    format!("{text}{}", " ".repeat(width.saturating_sub(text.width())))
 }
 
 /// `msg!("check.hostname-too-long", name = hostname, count = 16)`: a [`Message`].

@@ -5,7 +5,9 @@
 //! check fails; an item software must check but the report does not is "not checked", which also fails; items for
 //! people become a checklist to sign.
 
+use crate::i18n::{Lang, Message, padded};
 use crate::ledger;
+use crate::msg;
 use crate::spec::{self, HowMet, SpecItem};
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
@@ -70,25 +72,14 @@ impl ItemResult {
         matches!(self, ItemResult::Fail | ItemResult::Ineffective | ItemResult::NotChecked)
     }
 
-    pub fn label_ja(self) -> &'static str {
+    pub fn label(self) -> Message {
         match self {
-            ItemResult::Pass => "適合",
-            ItemResult::Warning => "適合（注意）",
-            ItemResult::Ineffective => "不適合（設定が無効）",
-            ItemResult::Fail => "不適合",
-            ItemResult::NotChecked => "未確認",
-            ItemResult::Person => "担当者が確認",
-        }
-    }
-
-    pub fn label_en(self) -> &'static str {
-        match self {
-            ItemResult::Pass => "pass",
-            ItemResult::Warning => "pass (warning)",
-            ItemResult::Ineffective => "FAIL (ineffective)",
-            ItemResult::Fail => "FAIL",
-            ItemResult::NotChecked => "NOT CHECKED",
-            ItemResult::Person => "person signs off",
+            ItemResult::Pass => msg!("report.result.pass"),
+            ItemResult::Warning => msg!("report.result.warning"),
+            ItemResult::Ineffective => msg!("report.result.ineffective"),
+            ItemResult::Fail => msg!("report.result.fail"),
+            ItemResult::NotChecked => msg!("report.result.not-checked"),
+            ItemResult::Person => msg!("report.result.person"),
         }
     }
 }
@@ -100,7 +91,8 @@ pub struct ItemView {
     pub label_ja: String,
     pub how: HowMet,
     pub result: ItemResult,
-    pub result_ja: &'static str,
+    /// The result in Japanese, for the auditor's page, which is in Japanese whatever the language of the run.
+    pub result_ja: String,
     pub evidence: Vec<String>,
 }
 
@@ -147,7 +139,7 @@ impl From<&ledger::Entry> for LedgerRow {
 #[derive(Debug, Clone, Serialize)]
 pub struct Unreadable {
     pub file: PathBuf,
-    pub reason: String,
+    pub reason: Message,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -225,19 +217,19 @@ fn report_files(path: &Path) -> std::io::Result<Vec<PathBuf>> {
     Ok(files)
 }
 
-fn read_report(file: &Path) -> Result<TerminalReport, String> {
-    let bytes = std::fs::read(file).map_err(|err| err.to_string())?;
+fn read_report(file: &Path) -> Result<TerminalReport, Message> {
+    let bytes = std::fs::read(file).map_err(|err| msg!("report.unreadable", reason = err))?;
     let text = bytes.strip_prefix(b"\xEF\xBB\xBF".as_slice()).unwrap_or(&bytes);
-    let value: serde_json::Value = serde_json::from_slice(text).map_err(|err| format!("not valid JSON: {err}"))?;
+    let value: serde_json::Value = serde_json::from_slice(text).map_err(|err| msg!("report.not-json", reason = err))?;
     let schema = value.get("schema").and_then(|s| s.as_str()).unwrap_or_default();
     if schema != SCHEMA {
-        return Err(format!("not a tanmatsu terminal report (schema `{schema}`)"));
+        return Err(msg!("report.wrong-schema", schema = schema));
     }
     let version = value.get("schema_version").and_then(|v| v.as_u64()).unwrap_or(0);
     if version != SCHEMA_VERSION as u64 {
-        return Err(format!("schema version {version}, which this tanmatsu does not read (it reads {SCHEMA_VERSION})"));
+        return Err(msg!("report.schema-version", version = version, supported = SCHEMA_VERSION));
     }
-    serde_json::from_value(value).map_err(|err| format!("does not follow the report schema: {err}"))
+    serde_json::from_value(value).map_err(|err| msg!("report.not-schema", reason = err))
 }
 
 fn assess(file: PathBuf, report: TerminalReport, ledger_entries: &[ledger::Entry]) -> TerminalView {
@@ -263,7 +255,7 @@ fn item_view(item: &SpecItem, checks: &[Check]) -> ItemView {
         label_ja: item.label_ja.clone(),
         how: item.how,
         result,
-        result_ja: result.label_ja(),
+        result_ja: result.label().in_language(Lang::Ja),
         evidence: own.iter().map(|c| format!("[{}] {}: {}", c.result_label(), c.check, c.evidence)).collect(),
     }
 }
@@ -287,34 +279,38 @@ pub fn render_text(fleet: &Fleet) -> String {
     for terminal in &fleet.terminals {
         let report = &terminal.report;
         let windows = report.windows.as_ref().and_then(|w| w.caption.clone()).unwrap_or_default();
-        let _ =
-            writeln!(out, "{}  {windows}  report {}  media {}", report.hostname, report.generated_at, report.media_id);
+        let heading = msg!(
+            "report.terminal",
+            hostname = &report.hostname,
+            windows = windows,
+            generated = &report.generated_at,
+            media = &report.media_id
+        );
+        let _ = writeln!(out, "{heading}");
         let width = terminal.items.iter().map(|i| i.label_ja.width()).max().unwrap_or(0);
         for item in &terminal.items {
-            let pad = " ".repeat(width - item.label_ja.width());
+            let label = padded(&item.label_ja, width);
             let evidence = item.evidence.first().map(String::as_str).unwrap_or("");
-            let _ = writeln!(out, "  {:<6} {}{pad}  {:<20} {evidence}", item.id, item.label_ja, item.result.label_en());
+            let result = padded(&item.result.label().to_string(), 20);
+            let _ = writeln!(out, "  {:<6} {label}  {result} {evidence}", item.id);
         }
         let verdict = if terminal.compliant {
-            "meets the spec".to_string()
+            msg!("report.meets")
         } else {
-            format!("FAILS {}", terminal.failing.join(", "))
+            msg!("report.fails", items = terminal.failing.join(", "))
         };
         let _ = writeln!(out, "  => {verdict}\n");
     }
     if fleet.terminals.len() > 1 {
-        let _ = writeln!(
-            out,
-            "fleet: {} terminals, {} meet the spec",
-            fleet.terminals.len(),
-            fleet.terminals.iter().filter(|t| t.compliant).count()
-        );
+        let meeting = fleet.terminals.iter().filter(|t| t.compliant).count();
+        let _ = writeln!(out, "{}", msg!("report.fleet", terminals = fleet.terminals.len(), meeting = meeting));
         for failing in &fleet.failing_items {
-            let _ = writeln!(out, "  {} fails on {}", failing.item, failing.terminals.join(", "));
+            let terminals = failing.terminals.join(", ");
+            let _ = writeln!(out, "  {}", msg!("report.fleet-failing", item = &failing.item, terminals = terminals));
         }
     }
     for unreadable in &fleet.unreadable {
-        let _ = writeln!(out, "error: {}: {}", unreadable.file.display(), unreadable.reason);
+        let _ = writeln!(out, "{}: {}: {}", msg!("diagnostic.error"), unreadable.file.display(), unreadable.reason);
     }
     out
 }

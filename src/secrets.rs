@@ -135,11 +135,9 @@ impl<'a> Secrets<'a> {
         }
         let profile_name = self.profile.path.file_name().unwrap_or_default().to_string_lossy();
         let body = toml::to_string(&self.stored).expect("a map of strings serialises");
-        let text = format!(
-            "# Passwords that tanmatsu generated for the terminal profile {profile_name}.\n\
-             # Keep this file as safe as the terminal itself. It never goes onto the media; delete it only after the\n\
-             # password slip is printed and filed, since the media can then no longer be rebuilt byte for byte.\n\n{body}"
-        );
+        let header = crate::t!("secrets.file-header", profile = profile_name);
+        let comment: String = header.lines().map(|line| format!("# {line}\n")).collect();
+        let text = format!("{comment}\n{body}");
         write_atomically(&self.path, text.as_bytes(), Some(0o600))
             .map_err(|err| SecretError::Unwritable { path: self.path.clone(), reason: err.to_string() })?;
         self.changed = false;

@@ -9,6 +9,7 @@ use crate::image::fat::read::{FatReader, VolumeFile};
 use crate::image::gpt::{self, MICROSOFT_BASIC_DATA};
 use crate::layout;
 use crate::manifest::{MANIFEST_VERSION, Manifest};
+use crate::msg;
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 use std::collections::BTreeMap;
@@ -75,12 +76,9 @@ impl Media {
             .iter()
             .find(|p| p.type_guid == MICROSOFT_BASIC_DATA)
             .or(partitions.first())
-            .ok_or_else(|| io::Error::new(io::ErrorKind::InvalidData, "the disk has no partition"))?;
+            .ok_or_else(|| msg!("verify.no-partition").io_error(io::ErrorKind::InvalidData))?;
         if partition.span.offset() + partition.span.bytes() > disk_bytes {
-            return Err(io::Error::new(
-                io::ErrorKind::InvalidData,
-                "the image is truncated: its partition runs past its end",
-            ));
+            return Err(msg!("verify.partition-truncated").io_error(io::ErrorKind::InvalidData));
         }
         let mut reader = FatReader::open(File::open(path)?, partition.span.offset())?;
         let files = reader.files()?.into_iter().map(|f| (f.path.clone(), f)).collect();

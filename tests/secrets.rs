@@ -66,6 +66,6 @@ fn the_password_slip_shows_generated_passwords_and_names_other_sources() {
     let secrets = Secrets::open(&loaded).unwrap();
     let admin = secrets.peek("kanri", &PasswordSource::Generate).unwrap().unwrap();
     assert!(slip.contains("CHUKAN-T01") && slip.contains(admin.expose()), "{slip}");
-    assert!(slip.contains("環境変数 environment variable SOUSA02_PASSWORD"), "{slip}");
+    assert!(slip.contains("(environment variable SOUSA02_PASSWORD)"), "{slip}");
     assert!(!slip.contains("Never-Shown-123"), "a password from the environment is never printed");
 }

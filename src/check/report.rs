@@ -1,6 +1,8 @@
 //! The outcome of `check`: findings, and each spec item's status, as a table for people or JSON for machines.
 
 use crate::diagnostic::{Diagnostic, Severity};
+use crate::i18n::padded;
+use crate::msg;
 use crate::spec::{self, HowMet, SpecItem};
 use serde::Serialize;
 use std::fmt::Write;
@@ -93,19 +95,20 @@ impl Report {
             .iter()
             .map(|item| [item.id.clone(), item.label_ja.clone(), item.how.label(), self.status(item).label()])
             .collect();
-        let header = ["table.id", "table.item", "table.how", "table.status"]
-            .map(|key| crate::i18n::Message::new(key).to_string());
+        let header =
+            [msg!("check.table.id"), msg!("check.table.item"), msg!("check.table.how"), msg!("check.table.status")]
+                .map(|heading| heading.to_string());
         let widths: Vec<usize> =
             (0..4).map(|c| rows.iter().chain([&header]).map(|r| r[c].width()).max().unwrap_or(0)).collect();
         for row in std::iter::once(&header).chain(&rows) {
-            let cells: Vec<String> = row.iter().zip(&widths).map(|(cell, w)| pad(cell, *w)).collect();
+            let cells: Vec<String> = row.iter().zip(&widths).map(|(cell, w)| padded(cell, *w)).collect();
             let _ = writeln!(out, "{}", cells.join("  ").trim_end());
         }
         let (errors, warnings) = (self.count(Severity::Error), self.count(Severity::Warning));
         let verdict = if self.is_compliant() {
-            crate::msg!("check.verdict.ok", path = self.profile.display(), errors = errors, warnings = warnings)
+            msg!("check.verdict.ok", path = self.profile.display(), errors = errors, warnings = warnings)
         } else {
-            crate::msg!("check.verdict.violation", path = self.profile.display(), errors = errors, warnings = warnings)
+            msg!("check.verdict.violation", path = self.profile.display(), errors = errors, warnings = warnings)
         };
         let _ = writeln!(out, "\n{verdict}");
         out
@@ -132,9 +135,4 @@ impl Report {
         })
         .expect("the report serialises")
     }
-}
-
-/// Pads to a display width: Japanese characters take two columns.
-fn pad(cell: &str, width: usize) -> String {
-    format!("{cell}{}", " ".repeat(width.saturating_sub(cell.width())))
 }

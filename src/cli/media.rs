@@ -1,10 +1,11 @@
 //! The commands about sticks and what comes back from terminals: verify, devices, write, the ledger, reports.
 
-use super::{EXIT_OK, EXIT_UNREADABLE, EXIT_VIOLATION, LedgerCommand, LedgerFile, Retirement, Signatures};
+use super::{EXIT_OK, EXIT_UNREADABLE, EXIT_VIOLATION, LedgerCommand, LedgerFile, Retirement, Signatures, failed};
 use crate::device::{DEFAULT_MAX_SIZE, Rules, refusals};
 use crate::fsutil::write_atomically;
 use crate::stick::{StickError, WriteRequest};
 use crate::write::Phase;
+use crate::{msg, t};
 use std::path::Path;
 
 pub(super) fn run_verify(path: &Path, sha256: Option<&str>, json: bool) -> i32 {
@@ -16,31 +17,31 @@ pub(super) fn run_verify(path: &Path, sha256: Option<&str>, json: bool) -> i32 {
                 for finding in &verified.findings {
                     println!("{finding}");
                 }
-                let verdict = if verified.findings.is_empty() { "verified" } else { "NOT as made" };
-                println!(
-                    "{}: {verdict} ({} files, {} bytes checked, {} findings)",
-                    path.display(),
-                    verified.files_checked,
-                    verified.bytes_checked,
-                    verified.findings.len()
+                let verdict = if verified.findings.is_empty() {
+                    msg!("cli.verify.as-made")
+                } else {
+                    msg!("cli.verify.not-as-made")
+                };
+                let summary = msg!(
+                    "cli.verify.summary",
+                    path = path.display(),
+                    verdict = verdict,
+                    files = verified.files_checked,
+                    bytes = verified.bytes_checked,
+                    findings = verified.findings.len()
                 );
+                println!("{summary}");
             }
             if verified.findings.is_empty() { EXIT_OK } else { EXIT_VIOLATION }
         }
-        Err(err) => {
-            eprintln!("error: {err}");
-            EXIT_UNREADABLE
-        }
+        Err(err) => failed(EXIT_UNREADABLE, err),
     }
 }
 
 pub(super) fn run_devices(json: bool) -> i32 {
     let disks = match crate::device::list() {
         Ok(disks) => disks,
-        Err(err) => {
-            eprintln!("error: cannot list disks: {err}");
-            return EXIT_UNREADABLE;
-        }
+        Err(err) => return failed(EXIT_UNREADABLE, msg!("cli.devices.cannot-list", reason = err)),
     };
     let rules = Rules { image_size: 0, allow_fixed: false, max_size: DEFAULT_MAX_SIZE };
     if json {
@@ -51,7 +52,8 @@ pub(super) fn run_devices(json: bool) -> i32 {
     }
     for disk in &disks {
         let reasons = refusals(disk, &rules);
-        let verdict = if reasons.is_empty() { "candidate" } else { "not a candidate" };
+        let verdict =
+            if reasons.is_empty() { msg!("cli.devices.candidate") } else { msg!("cli.devices.not-candidate") };
         println!("{}  {verdict}", disk.summary());
         for reason in reasons {
             println!("    - {reason}");
@@ -66,10 +68,7 @@ pub(super) fn run_devices(json: bool) -> i32 {
 }
 
 pub(super) fn run_write(request: &WriteRequest, yes: bool) -> i32 {
-    let fail = |err: StickError| {
-        eprintln!("error: {err}");
-        EXIT_VIOLATION
-    };
+    let fail = |err: StickError| failed(EXIT_VIOLATION, err);
     if cfg!(windows) {
         return fail(StickError::Unsupported);
     }
@@ -77,7 +76,7 @@ pub(super) fn run_write(request: &WriteRequest, yes: bool) -> i32 {
         Ok(prepared) => prepared,
         Err(err) => return fail(err),
     };
-    eprintln!("target: {}", disk.summary());
+    eprintln!("{}", msg!("cli.write.target", disk = disk.summary()));
     if !yes && !confirmed(&disk) {
         return fail(StickError::NotConfirmed);
     }
@@ -86,9 +85,11 @@ pub(super) fn run_write(request: &WriteRequest, yes: bool) -> i32 {
         Err(err) => return fail(err.into()),
     };
     let bar = write_progress(image_size);
+    let mut verifying = false;
     let mut progress = |phase: Phase, bytes: u64| {
-        if phase == Phase::Verifying && bar.message() != "verifying" {
-            bar.set_message("verifying");
+        if phase == Phase::Verifying && !verifying {
+            verifying = true;
+            bar.set_message(t!("cli.write.verifying"));
             bar.set_position(0);
         }
         bar.inc(bytes);
@@ -96,15 +97,12 @@ pub(super) fn run_write(request: &WriteRequest, yes: bool) -> i32 {
     match crate::stick::write(request, disk, &verified, image_size, target.as_mut(), &mut progress) {
         Ok(outcome) => {
             bar.finish_and_clear();
-            println!(
-                "wrote and read back {} bytes to {}; SHA-256 {}",
-                outcome.bytes, outcome.disk.path, outcome.sha256
-            );
-            println!("recorded as entry {} in {}", outcome.ledger_entry.seq, request.ledger.display());
+            let (bytes, device, sha256) = (outcome.bytes, &outcome.disk.path, &outcome.sha256);
+            println!("{}", msg!("cli.write.done", bytes = bytes, device = device, sha256 = sha256));
+            let (seq, ledger) = (outcome.ledger_entry.seq, request.ledger.display());
+            println!("{}", msg!("cli.ledger.recorded", seq = seq, ledger = ledger));
             if let Some(keys) = outcome.disk.approval_keys() {
-                println!(
-                    "to approve this stick (MED-2), add to the profile:\n[[media.approved]]\nlabel = \"…\"\n{keys}"
-                );
+                println!("{}\n[[media.approved]]\nlabel = \"…\"\n{keys}", msg!("cli.write.approve"));
             }
             EXIT_OK
         }
@@ -119,11 +117,11 @@ pub(super) fn run_write(request: &WriteRequest, yes: bool) -> i32 {
 fn confirmed(disk: &crate::device::Disk) -> bool {
     use std::io::{BufRead, IsTerminal, Write};
     if !std::io::stdin().is_terminal() {
-        eprintln!("standard input is not a terminal: pass --yes to write without asking");
+        eprintln!("{}", msg!("cli.write.not-a-terminal"));
         return false;
     }
     let name = Path::new(&disk.path).file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-    eprint!("everything on {} will be erased. Type `{name}` to continue: ", disk.path);
+    eprint!("{}", msg!("cli.write.confirm", device = &disk.path, name = &name));
     let _ = std::io::stderr().flush();
     let mut answer = String::new();
     std::io::stdin().lock().read_line(&mut answer).is_ok() && answer.trim() == name
@@ -136,7 +134,7 @@ fn open_target(disk: &crate::device::Disk) -> std::io::Result<Box<dyn crate::wri
 
 #[cfg(not(target_os = "linux"))]
 fn open_target(_: &crate::device::Disk) -> std::io::Result<Box<dyn crate::write::Target>> {
-    Err(std::io::Error::new(std::io::ErrorKind::Unsupported, "writing disks is supported on Linux only"))
+    Err(crate::msg!("cli.write.linux-only").io_error(std::io::ErrorKind::Unsupported))
 }
 
 fn write_progress(total: u64) -> indicatif::ProgressBar {
@@ -149,7 +147,7 @@ fn write_progress(total: u64) -> indicatif::ProgressBar {
         indicatif::ProgressStyle::with_template("{msg:10} {bar:40} {bytes}/{total_bytes} {bytes_per_sec}")
             .expect("a valid template"),
     );
-    bar.set_message("writing");
+    bar.set_message(t!("cli.write.writing"));
     bar
 }
 
@@ -159,17 +157,22 @@ pub(super) fn run_ledger(command: LedgerCommand) -> i32 {
         LedgerCommand::List { ledger: LedgerFile { path } } => match ledger::read(&path) {
             Ok(entries) => {
                 for e in &entries {
-                    println!(
-                        "{:>4}  {}  {:<16} {}  serial {}  {}  by {} (approved {})",
-                        e.seq, e.time, e.action, e.model, e.serial, e.media_id, e.operator, e.approver
+                    let line = msg!(
+                        "cli.ledger.entry",
+                        seq = format!("{:>4}", e.seq),
+                        time = &e.time,
+                        action = format!("{:<16}", e.action),
+                        model = &e.model,
+                        serial = &e.serial,
+                        media = &e.media_id,
+                        operator = &e.operator,
+                        approver = &e.approver
                     );
+                    println!("{line}");
                 }
                 EXIT_OK
             }
-            Err(err) => {
-                eprintln!("error: {err}");
-                EXIT_UNREADABLE
-            }
+            Err(err) => failed(EXIT_UNREADABLE, err),
         },
         LedgerCommand::Verify { ledger: LedgerFile { path } } => match ledger::read(&path) {
             Ok(entries) => {
@@ -178,17 +181,15 @@ pub(super) fn run_ledger(command: LedgerCommand) -> i32 {
                     println!("{problem}");
                 }
                 if problems.is_empty() {
-                    println!("{}: {} entries, intact; head {}", path.display(), entries.len(), ledger::head(&entries));
+                    let (count, head) = (entries.len(), ledger::head(&entries));
+                    println!("{}", msg!("cli.ledger.intact", path = path.display(), count = count, head = head));
                     EXIT_OK
                 } else {
-                    println!("{}: ALTERED ({} problems)", path.display(), problems.len());
+                    println!("{}", msg!("cli.ledger.altered", path = path.display(), count = problems.len()));
                     EXIT_VIOLATION
                 }
             }
-            Err(err) => {
-                eprintln!("error: {err}");
-                EXIT_UNREADABLE
-            }
+            Err(err) => failed(EXIT_UNREADABLE, err),
         },
         LedgerCommand::Retire {
             serial,
@@ -209,13 +210,10 @@ pub(super) fn run_ledger(command: LedgerCommand) -> i32 {
             };
             match ledger::retire(&path, &serial, entry) {
                 Ok(entry) => {
-                    println!("recorded as entry {} in {}", entry.seq, path.display());
+                    println!("{}", msg!("cli.ledger.recorded", seq = entry.seq, ledger = path.display()));
                     EXIT_OK
                 }
-                Err(err) => {
-                    eprintln!("error: {err}");
-                    EXIT_VIOLATION
-                }
+                Err(err) => failed(EXIT_VIOLATION, err),
             }
         }
     }
@@ -224,10 +222,7 @@ pub(super) fn run_ledger(command: LedgerCommand) -> i32 {
 pub(super) fn run_report(path: &Path, html: Option<&Path>, json: bool, ledger: Option<&Path>) -> i32 {
     let fleet = match crate::report::load(path, ledger) {
         Ok(fleet) => fleet,
-        Err(err) => {
-            eprintln!("error: cannot read reports at `{}`: {err}", path.display());
-            return EXIT_UNREADABLE;
-        }
+        Err(err) => return failed(EXIT_UNREADABLE, msg!("cli.report.unreadable", path = path.display(), reason = err)),
     };
     if json {
         println!("{}", serde_json::to_string_pretty(&fleet).expect("the fleet serialises"));
@@ -240,8 +235,7 @@ pub(super) fn run_report(path: &Path, html: Option<&Path>, json: bool, ledger: O
             .map_err(|err| err.to_string())
             .and_then(|page| write_atomically(html_path, page.as_bytes(), None).map_err(|err| err.to_string()));
         if let Err(err) = written {
-            eprintln!("error: cannot write `{}`: {err}", html_path.display());
-            return EXIT_VIOLATION;
+            return failed(EXIT_VIOLATION, msg!("cli.cannot-write", path = html_path.display(), reason = err));
         }
     }
     if fleet.all_compliant() { EXIT_OK } else { EXIT_VIOLATION }

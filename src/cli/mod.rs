@@ -255,6 +255,12 @@ enum Kind {
     WelfareOffice,
 }
 
+/// Prints `error: …` in the user's language, and passes `code` on as the exit code.
+fn failed(code: i32, reason: impl std::fmt::Display) -> i32 {
+    eprintln!("{}: {reason}", crate::msg!("diagnostic.error"));
+    code
+}
+
 /// Runs the command line and returns the process's exit code.
 pub fn run() -> i32 {
     match Cli::parse().command {

@@ -1,6 +1,6 @@
 //! The commands that turn a profile into something: check, render, build, slip, init, and the template list.
 
-use super::{EXIT_OK, EXIT_UNREADABLE, EXIT_VIOLATION, Kind};
+use super::{EXIT_OK, EXIT_UNREADABLE, EXIT_VIOLATION, Kind, failed};
 use crate::build::{BuildOptions, build_image};
 use crate::check::{self, Context};
 use crate::fsutil::write_atomically;
@@ -8,6 +8,7 @@ use crate::init::starting_profile;
 use crate::profile::{LoadedProfile, OrganizationKind};
 use crate::render::{RenderOptions, render_to_folder};
 use crate::templates::Library;
+use crate::{msg, t};
 use std::path::{Path, PathBuf};
 
 /// Loads a profile, or prints why it cannot be read.
@@ -41,14 +42,11 @@ pub(super) fn run_render(path: &Path, output: &Path, force: bool, templates: Opt
     match render_to_folder(&loaded, output, force, &RenderOptions { templates, windows_media: None }) {
         Ok(rendered) => {
             let size: u64 = rendered.manifest.files.iter().map(|f| f.size).sum();
-            eprintln!(
-                "rendered {} ({} files, {} bytes; templates {}@{})",
-                output.display(),
-                rendered.manifest.files.len(),
-                size,
-                rendered.manifest.templates.name,
-                rendered.manifest.templates.version
-            );
+            let templates = &rendered.manifest.templates;
+            let files = rendered.manifest.files.len();
+            let templates = format!("{}@{}", templates.name, templates.version);
+            let folder = output.display();
+            eprintln!("{}", msg!("cli.rendered", folder = folder, files = files, bytes = size, templates = templates));
             EXIT_OK
         }
         Err(err) => render_failed(&err),
@@ -57,11 +55,11 @@ pub(super) fn run_render(path: &Path, output: &Path, force: bool, templates: Opt
 
 /// Prints why rendering or building failed, with every finding behind it.
 fn render_failed(err: &crate::render::RenderError) -> i32 {
-    eprintln!("error: {err}");
+    let code = failed(EXIT_VIOLATION, err);
     for finding in err.findings() {
         eprintln!("{finding}\n");
     }
-    EXIT_VIOLATION
+    code
 }
 
 pub(super) fn run_build(path: &Path, output: &Path, options: &BuildOptions, json: bool) -> i32 {
@@ -76,12 +74,10 @@ pub(super) fn run_build(path: &Path, output: &Path, options: &BuildOptions, json
             EXIT_OK
         }
         Ok(built) => {
+            let image = built.image.display();
             eprintln!(
-                "built {} ({} bytes, {} files)\nsha256 {}",
-                built.image.display(),
-                built.size,
-                built.files,
-                built.sha256
+                "{}",
+                msg!("cli.built", image = image, bytes = built.size, files = built.files, sha256 = &built.sha256)
             );
             EXIT_OK
         }
@@ -103,11 +99,11 @@ pub(super) fn parse_size(text: &str) -> Result<u64, String> {
         'M' => 20,
         'G' => 30,
         'T' => 40,
-        _ => return Err(format!("`{text}` has an unknown unit; use K, M, G or T")),
+        _ => return Err(t!("cli.size.unknown-unit", text = text)),
     };
-    let value: f64 = digits.parse().map_err(|_| format!("`{text}` is not a size such as 8G or 512M"))?;
+    let value: f64 = digits.parse().map_err(|_| t!("cli.size.not-a-size", text = text))?;
     if value <= 0.0 {
-        return Err(format!("`{text}` is not a positive size"));
+        return Err(t!("cli.size.not-positive", text = text));
     }
     Ok((value * (1u64 << shift) as f64) as u64)
 }
@@ -120,16 +116,14 @@ pub(super) fn run_templates_list(dir: PathBuf, json: bool) -> i32 {
         }
         Ok(sets) => {
             for set in sets {
-                let extends = set.extends.map(|e| format!(" (extends {e})")).unwrap_or_default();
+                let extends = set.extends.map(|e| t!("templates.extends", set = e)).unwrap_or_default();
                 let description = set.description.unwrap_or_default();
-                println!("{}@{}{extends}  {}  {description}", set.name, set.version, set.location);
+                let location = set.location.unwrap_or_else(|| t!("templates.built-in"));
+                println!("{}@{}{extends}  {location}  {description}", set.name, set.version);
             }
             EXIT_OK
         }
-        Err(err) => {
-            eprintln!("error: {err}");
-            EXIT_UNREADABLE
-        }
+        Err(err) => failed(EXIT_UNREADABLE, err),
     }
 }
 
@@ -143,17 +137,13 @@ pub(super) fn run_slip(path: &Path) -> i32 {
             print!("{slip}");
             EXIT_OK
         }
-        Err(err) => {
-            eprintln!("error: {err}");
-            EXIT_VIOLATION
-        }
+        Err(err) => failed(EXIT_VIOLATION, err),
     }
 }
 
 pub(super) fn run_init(path: &Path, kind: Kind, force: bool) -> i32 {
     if path.exists() && !force {
-        eprintln!("error: `{}` already exists; pass --force to replace it", path.display());
-        return EXIT_VIOLATION;
+        return failed(EXIT_VIOLATION, msg!("cli.init.exists", path = path.display()));
     }
     let kind = match kind {
         Kind::Insurer => OrganizationKind::Insurer,
@@ -161,12 +151,9 @@ pub(super) fn run_init(path: &Path, kind: Kind, force: bool) -> i32 {
     };
     match write_atomically(path, starting_profile(kind).as_bytes(), None) {
         Ok(()) => {
-            eprintln!("wrote {}; edit it, then run `tanmatsu check {}`", path.display(), path.display());
+            eprintln!("{}", msg!("cli.init.wrote", path = path.display()));
             EXIT_OK
         }
-        Err(err) => {
-            eprintln!("error: cannot write `{}`: {err}", path.display());
-            EXIT_VIOLATION
-        }
+        Err(err) => failed(EXIT_VIOLATION, msg!("cli.cannot-write", path = path.display(), reason = err)),
     }
 }

@@ -36,7 +36,7 @@ impl Disk {
     /// One line naming the disk for the operator, so that the list and the write confirmation describe it alike.
     pub fn summary(&self) -> String {
         let serial = self.serial.as_deref().unwrap_or("-");
-        format!("{}  {}  serial {serial}  {} bytes", self.path, self.model, self.size)
+        crate::t!("device.summary", path = &self.path, model = &self.model, serial = serial, bytes = self.size)
     }
 
     /// The two keys of a `[[media.approved]]` entry (MED-2) that admit this stick, as TOML lines ready to paste.

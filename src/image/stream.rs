@@ -4,6 +4,7 @@
 //! zeros (the file was created empty and sized, so they cost no writes, only hashing). On Linux, writeback of what is
 //! written starts as it goes, so that the final fsync has little left to do.
 
+use crate::msg;
 use sha2::{Digest, Sha256};
 use std::fs::File;
 use std::io::{self, Read, Seek, SeekFrom, Write};
@@ -63,13 +64,14 @@ impl<'f> ImageStream<'f> {
 
     fn send(&mut self, piece: Piece) -> io::Result<()> {
         let (sender, _) = self.hasher.as_ref().expect("the hasher lives until finish");
-        sender.send(piece).map_err(|_| io::Error::other("the image hasher stopped"))
+        sender.send(piece).map_err(|_| msg!("image.stream.hasher-stopped").io_error(io::ErrorKind::Other))
     }
 
     /// Moves to `offset`, which must not be behind what is written; the bytes skipped are zeros.
     pub fn skip_to(&mut self, offset: u64) -> io::Result<()> {
         if offset < self.position {
-            return Err(io::Error::other(format!("the image layout goes backwards ({offset} < {})", self.position)));
+            return Err(msg!("image.stream.backwards", offset = offset, position = self.position)
+                .io_error(io::ErrorKind::Other));
         }
         if offset > self.position {
             self.send(Piece::Zeros(offset - self.position))?;
@@ -136,7 +138,7 @@ impl<'f> ImageStream<'f> {
             while filled < want {
                 let read = source.read(&mut block[filled..])?;
                 if read == 0 {
-                    return Err(io::Error::new(io::ErrorKind::UnexpectedEof, "a file shrank while it was copied"));
+                    return Err(msg!("image.stream.file-shrank").io_error(io::ErrorKind::UnexpectedEof));
                 }
                 filled += read;
             }
@@ -154,6 +156,6 @@ impl<'f> ImageStream<'f> {
         self.file.sync_all()?;
         let (sender, worker) = self.hasher.take().expect("finish runs once");
         drop(sender);
-        worker.join().map_err(|_| io::Error::other("the image hasher failed"))
+        worker.join().map_err(|_| msg!("image.stream.hasher-failed").io_error(io::ErrorKind::Other))
     }
 }

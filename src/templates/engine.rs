@@ -8,7 +8,7 @@
 use super::lint::lint;
 use super::{TemplateError, TemplateSet};
 use crate::escape;
-use crate::msg;
+use crate::{msg, t};
 use handlebars::{
     Context, Handlebars, Helper, HelperDef, HelperResult, Output, RenderContext, RenderError, RenderErrorReason,
     Renderable, no_escape,
@@ -97,7 +97,7 @@ fn scalar_text(value: &serde_json::Value, helper: &str) -> Result<String, Render
         serde_json::Value::String(s) => Ok(s.clone()),
         serde_json::Value::Number(n) => Ok(n.to_string()),
         serde_json::Value::Bool(b) => Ok(b.to_string()),
-        other => Err(RenderErrorReason::Other(format!("`{helper}` takes a single value, not {other}")).into()),
+        other => Err(RenderErrorReason::Other(t!("templates.takes-one-value", helper = helper, other = other)).into()),
     }
 }
 
@@ -114,7 +114,7 @@ impl HelperDef for PowerShellList {
         out: &mut dyn Output,
     ) -> HelperResult {
         let serde_json::Value::Array(items) = required_param(h, "ps-list")? else {
-            return Err(RenderErrorReason::Other("`ps-list` takes an array".into()).into());
+            return Err(RenderErrorReason::Other(t!("templates.ps-list-array")).into());
         };
         let literals: Vec<String> = items
             .iter()

@@ -13,8 +13,8 @@ pub use engine::Engine;
 pub use lint::lint;
 
 use crate::i18n::Message;
-use crate::msg;
 use crate::profile::TemplateRef;
+use crate::{msg, t};
 use include_dir::{Dir, include_dir};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
@@ -153,7 +153,8 @@ pub struct SetSummary {
     pub version: u32,
     pub extends: Option<String>,
     pub description: Option<String>,
-    pub location: String,
+    /// The set's folder; none for the built-in set.
+    pub location: Option<String>,
 }
 
 impl Library {
@@ -175,7 +176,7 @@ impl Library {
             version: builtin.version,
             extends: None,
             description: builtin.description,
-            location: "(built in)".into(),
+            location: None,
         }];
         for (dir, manifest) in self.organisation_sets()? {
             sets.push(SetSummary {
@@ -183,7 +184,7 @@ impl Library {
                 version: manifest.version,
                 extends: manifest.extends.map(|e| e.to_string()),
                 description: manifest.description,
-                location: dir.display().to_string(),
+                location: Some(dir.display().to_string()),
             });
         }
         Ok(sets)
@@ -207,7 +208,7 @@ impl Library {
             } else {
                 Err(TemplateError::VersionMismatch {
                     name: builtin.name,
-                    path: "(built in)".into(),
+                    path: t!("templates.built-in"),
                     found: builtin.version,
                     wanted: key,
                 })

@@ -5,6 +5,7 @@ pub mod split;
 pub mod udf;
 pub mod wim;
 
+use crate::msg;
 use std::fs::File;
 use std::io::{self, Read, Seek, SeekFrom};
 use std::path::{Path, PathBuf};
@@ -169,17 +170,14 @@ pub fn install_images(media: &Path) -> io::Result<(String, Vec<wim::Image>)> {
         .iter()
         .find_map(|wanted| files.iter().position(|(p, _)| p.eq_ignore_ascii_case(wanted)).map(|i| (i, *wanted)))
         .ok_or_else(|| {
-            io::Error::new(
-                io::ErrorKind::NotFound,
-                format!("`{}` has no sources/install.wim, install.esd or install.swm", media.display()),
-            )
+            msg!("windows-media.no-install-image", path = media.display()).io_error(io::ErrorKind::NotFound)
         })?;
     let mut file = source.open_file(index)?;
     let mut header = vec![0u8; wim::HEADER_SIZE];
     file.read_at(0, &mut header)?;
     let header = wim::parse_header(&header)?;
     if header.xml.stored_size > 64 << 20 {
-        return Err(io::Error::new(io::ErrorKind::InvalidData, "the WIM's XML data is implausibly large"));
+        return Err(msg!("windows-media.xml-too-large").io_error(io::ErrorKind::InvalidData));
     }
     let mut xml = vec![0u8; header.xml.stored_size as usize];
     file.read_at(header.xml.offset, &mut xml)?;

@@ -8,6 +8,8 @@
 
 use super::ReadAt;
 use super::wim::{HEADER_SIZE, Resource};
+use crate::i18n::Message;
+use crate::msg;
 use std::io::{self, Read};
 
 const BLOB_ENTRY_SIZE: usize = 50;
@@ -57,8 +59,8 @@ impl Part {
     }
 }
 
-fn invalid(message: impl Into<String>) -> io::Error {
-    io::Error::new(io::ErrorKind::InvalidData, message.into())
+fn invalid(message: Message) -> io::Error {
+    message.io_error(io::ErrorKind::InvalidData)
 }
 
 /// Plans the parts of the WIM in `source`, each holding at most `max_part` bytes of resources (a part
@@ -71,7 +73,7 @@ pub fn plan(source: &mut dyn ReadAt, max_part: u64, stem: &str) -> io::Result<Ve
     let table = Resource::parse(&header[48..72]);
     let xml = Resource::parse(&header[72..96]);
     if u16::from_le_bytes([header[42], header[43]]) != 1 {
-        return Err(invalid("the WIM is already split"));
+        return Err(invalid(msg!("windows-media.already-split")));
     }
     let mut table_bytes = vec![0u8; table.stored_size as usize];
     source.read_at(table.offset, &mut table_bytes)?;
@@ -84,10 +86,7 @@ pub fn plan(source: &mut dyn ReadAt, max_part: u64, stem: &str) -> io::Result<Ve
         })
         .collect();
     if blobs.iter().any(|b| b.resource.flags & RESOURCE_SOLID != 0) {
-        return Err(invalid(
-            "the install image uses solid compression (an install.esd) and cannot be split; export it to a \
-             non-solid WIM first, e.g. `wimlib-imagex export install.esd all install.wim --compress=LZX`",
-        ));
+        return Err(invalid(msg!("windows-media.solid")));
     }
     let mut xml_bytes = vec![0u8; xml.stored_size as usize];
     source.read_at(xml.offset, &mut xml_bytes)?;

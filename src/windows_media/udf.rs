@@ -5,6 +5,8 @@
 //! entries and extended file entries, short, long and embedded allocation descriptors with continuation extents,
 //! and OSTA compressed Unicode names.
 
+use crate::i18n::Message;
+use crate::msg;
 use std::io::{self, Read, Seek, SeekFrom};
 
 const SECTOR: u64 = 2048;
@@ -19,8 +21,8 @@ const TAG_ALLOCATION_EXTENT: u16 = 258;
 const TAG_FILE_ENTRY: u16 = 261;
 const TAG_EXTENDED_FILE_ENTRY: u16 = 266;
 
-fn corrupt(message: impl Into<String>) -> io::Error {
-    io::Error::new(io::ErrorKind::InvalidData, message.into())
+fn corrupt(message: Message) -> io::Error {
+    message.io_error(io::ErrorKind::InvalidData)
 }
 
 fn u16_at(bytes: &[u8], at: usize) -> u16 {
@@ -68,7 +70,7 @@ impl<R: Read + Seek> UdfReader<R> {
     pub fn open(mut disk: R) -> io::Result<(UdfReader<R>, Vec<UdfFile>)> {
         let anchor = read_sector(&mut disk, ANCHOR_SECTOR)?;
         if tag_id(&anchor) != Some(2) {
-            return Err(corrupt("no UDF anchor at sector 256: this is not a UDF disc image"));
+            return Err(corrupt(msg!("udf.no-anchor")));
         }
         let (vds_length, vds_start) = (u32_at(&anchor, 16) as u64, u32_at(&anchor, 20) as u64);
         let mut partition: Option<(u16, u64)> = None;
@@ -82,7 +84,7 @@ impl<R: Read + Seek> UdfReader<R> {
                     // The file set descriptor's place: a long_ad in the "logical volume contents use" field.
                     let file_set_block = u32_at(&descriptor, 252);
                     if descriptor[440] != 1 {
-                        return Err(corrupt("only type-1 UDF partition maps are supported"));
+                        return Err(corrupt(msg!("udf.partition-map")));
                     }
                     volume = Some((block_size, file_set_block));
                 }
@@ -90,17 +92,15 @@ impl<R: Read + Seek> UdfReader<R> {
                 _ => {}
             }
         }
-        let (_number, partition_start) =
-            partition.ok_or_else(|| corrupt("the UDF volume has no partition descriptor"))?;
-        let (block_size, file_set_block) =
-            volume.ok_or_else(|| corrupt("the UDF volume has no logical volume descriptor"))?;
+        let (_number, partition_start) = partition.ok_or_else(|| corrupt(msg!("udf.no-partition")))?;
+        let (block_size, file_set_block) = volume.ok_or_else(|| corrupt(msg!("udf.no-logical-volume")))?;
         if block_size != SECTOR {
-            return Err(corrupt(format!("UDF logical blocks of {block_size} bytes are not supported")));
+            return Err(corrupt(msg!("udf.block-size", size = block_size)));
         }
         let mut reader = UdfReader { disk, partition_start };
         let file_set = reader.block(file_set_block)?;
         if tag_id(&file_set) != Some(TAG_FILE_SET) {
-            return Err(corrupt("the UDF file set descriptor is missing"));
+            return Err(corrupt(msg!("udf.no-file-set")));
         }
         let root = u32_at(&file_set, 404);
         let mut files = Vec::new();
@@ -119,19 +119,18 @@ impl<R: Read + Seek> UdfReader<R> {
         let (ea_at, ad_at) = match tag_id(&entry) {
             Some(TAG_FILE_ENTRY) => (168, 176),
             Some(TAG_EXTENDED_FILE_ENTRY) => (208, 216),
-            other => return Err(corrupt(format!("expected a UDF file entry at block {block}, found tag {other:?}"))),
+            other => return Err(corrupt(msg!("udf.not-file-entry", block = block, tag = format!("{other:?}")))),
         };
         let is_directory = entry[16 + 11] == 4;
         let size = u64_at(&entry, 56);
         let (ea_length, ad_length) = (u32_at(&entry, ea_at) as usize, u32_at(&entry, ea_at + 4) as usize);
         let start = ad_at + ea_length;
-        let descriptors =
-            entry.get(start..start + ad_length).ok_or_else(|| corrupt("a UDF file entry overflows its block"))?;
+        let descriptors = entry.get(start..start + ad_length).ok_or_else(|| corrupt(msg!("udf.entry-overflows")))?;
         let data = match u16_at(&entry, 16 + 18) & 0x7 {
             0 => Data::Extents(self.extents(descriptors, 8)?),
             1 => Data::Extents(self.extents(descriptors, 16)?),
             3 => Data::Embedded(descriptors[..(size as usize).min(descriptors.len())].to_vec()),
-            other => return Err(corrupt(format!("UDF allocation descriptors of type {other} are not supported"))),
+            other => return Err(corrupt(msg!("udf.descriptor-type", kind = other))),
         };
         Ok((is_directory, size, data))
     }
@@ -158,12 +157,12 @@ impl<R: Read + Seek> UdfReader<R> {
             let Some(block) = next else { return Ok(extents) };
             let continuation = self.block(block)?;
             if tag_id(&continuation) != Some(TAG_ALLOCATION_EXTENT) {
-                return Err(corrupt("a UDF allocation extent descriptor is missing"));
+                return Err(corrupt(msg!("udf.extent-missing")));
             }
             let length = (u32_at(&continuation, 20) as usize).min(continuation.len() - 24);
             descriptors = continuation[24..24 + length].to_vec();
         }
-        Err(corrupt("UDF allocation descriptors loop"))
+        Err(corrupt(msg!("udf.descriptors-loop")))
     }
 
     fn read_data(&mut self, data: &Data, size: u64, sink: &mut dyn FnMut(&[u8])) -> io::Result<()> {
@@ -192,7 +191,7 @@ impl<R: Read + Seek> UdfReader<R> {
                     }
                 }
                 if left > 0 {
-                    return Err(corrupt("a UDF file is shorter than its extents say"));
+                    return Err(corrupt(msg!("udf.file-short")));
                 }
             }
         }
@@ -201,7 +200,7 @@ impl<R: Read + Seek> UdfReader<R> {
 
     fn walk(&mut self, block: u32, prefix: String, files: &mut Vec<UdfFile>, depth: usize) -> io::Result<()> {
         if depth > 64 {
-            return Err(corrupt("UDF directories nest too deeply (a loop?)"));
+            return Err(corrupt(msg!("udf.too-deep")));
         }
         let (_, size, data) = self.entry(block)?;
         let mut bytes = Vec::with_capacity(size as usize);
@@ -210,7 +209,7 @@ impl<R: Read + Seek> UdfReader<R> {
         while at + 38 <= bytes.len() {
             let descriptor = &bytes[at..];
             if tag_id(descriptor) != Some(TAG_FILE_IDENTIFIER) {
-                return Err(corrupt("a UDF directory holds something that is not a file identifier"));
+                return Err(corrupt(msg!("udf.not-identifier")));
             }
             let characteristics = descriptor[18];
             let name_length = descriptor[19] as usize;
@@ -238,7 +237,7 @@ impl<R: Read + Seek> UdfReader<R> {
     /// Reads `buffer.len()` bytes of `file` from byte `offset` (for a header inside a file of gigabytes).
     pub fn read_at(&mut self, file: &UdfFile, offset: u64, buffer: &mut [u8]) -> io::Result<()> {
         if offset + buffer.len() as u64 > file.size {
-            return Err(io::Error::new(io::ErrorKind::UnexpectedEof, format!("{} is shorter than asked", file.path)));
+            return Err(msg!("udf.read-short", path = &file.path).io_error(io::ErrorKind::UnexpectedEof));
         }
         if let Data::Embedded(bytes) = &file.data {
             buffer.copy_from_slice(&bytes[offset as usize..offset as usize + buffer.len()]);
@@ -263,7 +262,7 @@ impl<R: Read + Seek> UdfReader<R> {
             start += extent.length;
         }
         if filled < buffer.len() {
-            return Err(corrupt(format!("{}'s extents end before its size", file.path)));
+            return Err(corrupt(msg!("udf.extents-end", path = &file.path)));
         }
         Ok(())
     }
@@ -295,9 +294,9 @@ fn decode_name(bytes: &[u8]) -> io::Result<String> {
         Some(8) => Ok(bytes[1..].iter().map(|&b| b as char).collect()),
         Some(16) => {
             let units: Vec<u16> = bytes[1..].chunks_exact(2).map(|c| u16::from_be_bytes([c[0], c[1]])).collect();
-            String::from_utf16(&units).map_err(|_| corrupt("a UDF file name is not valid UTF-16"))
+            String::from_utf16(&units).map_err(|_| corrupt(msg!("udf.name-not-utf16")))
         }
-        _ => Err(corrupt("a UDF file name has an unknown compression")),
+        _ => Err(corrupt(msg!("udf.name-compression"))),
     }
 }
 

@@ -1,6 +1,8 @@
 //! The WIM header and the XML that names a WIM's images (wimlib's documentation of the format is the reference).
 //! An ESD, and each part of a split WIM, has the same header.
 
+use crate::i18n::Message;
+use crate::msg;
 use std::io;
 
 pub const HEADER_SIZE: usize = 208;
@@ -39,13 +41,13 @@ pub struct Header {
 }
 
 pub fn parse_header(bytes: &[u8]) -> io::Result<Header> {
-    let invalid = |what: &str| io::Error::new(io::ErrorKind::InvalidData, what.to_string());
+    let invalid = |what: Message| what.io_error(io::ErrorKind::InvalidData);
     if bytes.len() < HEADER_SIZE || &bytes[0..8] != MAGIC {
-        return Err(invalid("not a WIM file (no MSWIM header)"));
+        return Err(invalid(msg!("windows-media.not-wim")));
     }
     let xml = Resource::parse(&bytes[72..96]);
     if xml.flags & RESOURCE_COMPRESSED != 0 {
-        return Err(invalid("the WIM's XML data is compressed, which the format does not allow"));
+        return Err(invalid(msg!("windows-media.xml-compressed")));
     }
     Ok(Header {
         part_number: u16::from_le_bytes([bytes[40], bytes[41]]),
@@ -68,7 +70,7 @@ pub struct Image {
 pub fn parse_images(xml: &[u8]) -> io::Result<Vec<Image>> {
     let units: Vec<u16> = xml.chunks_exact(2).map(|c| u16::from_le_bytes([c[0], c[1]])).collect();
     let text = String::from_utf16(&units)
-        .map_err(|_| io::Error::new(io::ErrorKind::InvalidData, "the WIM's XML is not UTF-16"))?;
+        .map_err(|_| msg!("windows-media.xml-not-utf16").io_error(io::ErrorKind::InvalidData))?;
     let text = text.trim_start_matches('\u{FEFF}');
     let mut reader = quick_xml::Reader::from_str(text);
     let mut images = Vec::new();
@@ -105,7 +107,7 @@ pub fn parse_images(xml: &[u8]) -> io::Result<Vec<Image>> {
             Ok(quick_xml::events::Event::Eof) => break,
             Ok(_) => {}
             Err(err) => {
-                return Err(io::Error::new(io::ErrorKind::InvalidData, format!("the WIM's XML is malformed: {err}")));
+                return Err(msg!("windows-media.xml-malformed", reason = err).io_error(io::ErrorKind::InvalidData));
             }
         }
     }

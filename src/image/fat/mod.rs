@@ -8,6 +8,8 @@ pub mod names;
 pub mod read;
 pub mod write;
 
+use crate::t;
+
 pub const SECTOR: u64 = 512;
 /// FAT32 needs at least this many clusters; fewer, and readers take the volume for FAT16.
 pub const MIN_CLUSTERS: u64 = 65_525;
@@ -44,7 +46,7 @@ impl Geometry {
             reserved_sectors += aligned - data_start;
         };
         if geometry.cluster_count < MIN_CLUSTERS {
-            return Err(format!("{bytes} bytes is too small for FAT32 (it needs {MIN_CLUSTERS} clusters)"));
+            return Err(t!("image.fat.volume-too-small", bytes = bytes, clusters = MIN_CLUSTERS));
         }
         Ok(geometry)
     }

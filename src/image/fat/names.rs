@@ -2,6 +2,9 @@
 //! name (UTF-16, so Japanese names survive) for anything that is not already a short name.
 
 /// Characters allowed in a short name besides A-Z and 0-9.
+use crate::i18n::Message;
+use crate::msg;
+
 const SHORT_SPECIALS: &str = "!#$%&'()-@^_`{}~";
 pub const MAX_LONG_NAME: usize = 255;
 
@@ -41,12 +44,12 @@ impl EntryName {
 }
 
 /// Names for the entries of one directory, each with a short name unique within it (`LONGNA~1.TXT`).
-pub fn name_directory(names: &[String]) -> Result<Vec<EntryName>, String> {
+pub fn name_directory(names: &[String]) -> Result<Vec<EntryName>, Message> {
     let mut taken: Vec<[u8; 11]> = names.iter().filter_map(|n| as_short_name(n)).collect();
     let mut named = Vec::with_capacity(names.len());
     for name in names {
         if name.encode_utf16().count() > MAX_LONG_NAME {
-            return Err(format!("the name `{name}` is longer than FAT's 255 characters"));
+            return Err(msg!("image.fat.name-too-long", name = name));
         }
         if let Some(short) = as_short_name(name) {
             named.push(EntryName { long: name.clone(), short, needs_long: false });
@@ -60,7 +63,7 @@ pub fn name_directory(names: &[String]) -> Result<Vec<EntryName>, String> {
                 pack(&format!("{}{tail}", &base[..keep]), &extension)
             })
             .find(|candidate| !taken.contains(candidate))
-            .ok_or_else(|| format!("no short name is left for `{name}`"))?;
+            .ok_or_else(|| msg!("image.fat.no-short-name", name = name))?;
         taken.push(short);
         named.push(EntryName { long: name.clone(), short, needs_long: true });
     }

@@ -2,6 +2,8 @@
 
 use super::SECTOR;
 use super::names::long_entry_units;
+use crate::i18n::Message;
+use crate::msg;
 use std::io::{self, Read, Seek, SeekFrom};
 
 const ATTR_LONG_NAME: u8 = 0x0F;
@@ -28,8 +30,8 @@ pub struct VolumeFile {
     first_cluster: u32,
 }
 
-fn corrupt(message: impl Into<String>) -> io::Error {
-    io::Error::new(io::ErrorKind::InvalidData, message.into())
+fn corrupt(message: Message) -> io::Error {
+    message.io_error(io::ErrorKind::InvalidData)
 }
 
 impl<R: Read + Seek> FatReader<R> {
@@ -41,12 +43,12 @@ impl<R: Read + Seek> FatReader<R> {
         let u16_at = |at: usize| u16::from_le_bytes([boot[at], boot[at + 1]]) as u64;
         let u32_at = |at: usize| u32::from_le_bytes(boot[at..at + 4].try_into().expect("4 bytes")) as u64;
         if boot[510..512] != [0x55, 0xAA] || u16_at(11) != SECTOR || &boot[82..87] != b"FAT32" {
-            return Err(corrupt("the partition does not hold a FAT32 file system"));
+            return Err(corrupt(msg!("image.fat.not-fat32")));
         }
         let sectors_per_cluster = boot[13] as u64;
         let (reserved, fats, fat_sectors) = (u16_at(14), boot[16] as u64, u32_at(36));
         if sectors_per_cluster == 0 || fats == 0 || fat_sectors == 0 {
-            return Err(corrupt("the FAT32 boot sector is damaged"));
+            return Err(corrupt(msg!("image.fat.damaged-boot-sector")));
         }
         let mut fat_bytes = vec![0u8; (fat_sectors * SECTOR) as usize];
         disk.seek(SeekFrom::Start(offset + reserved * SECTOR))?;
@@ -73,7 +75,7 @@ impl<R: Read + Seek> FatReader<R> {
         while (2..0x0FFF_FFF8).contains(&cluster) {
             steps += 1;
             if steps > self.fat.len() || cluster as usize >= self.fat.len() {
-                return Err(corrupt(format!("the cluster chain from {first} loops or leaves the FAT")));
+                return Err(corrupt(msg!("image.fat.chain-loops", first = first)));
             }
             match runs.last_mut() {
                 Some((start, count)) if *start as u64 + *count == cluster as u64 => *count += 1,
@@ -105,10 +107,7 @@ impl<R: Read + Seek> FatReader<R> {
             }
         }
         if size.is_some_and(|s| total < s) {
-            return Err(corrupt(format!(
-                "a file's clusters hold {total} bytes, fewer than its size {}",
-                size.unwrap_or(0)
-            )));
+            return Err(corrupt(msg!("image.fat.file-short", total = total, size = size.unwrap_or(0))));
         }
         Ok(total)
     }
@@ -121,7 +120,7 @@ impl<R: Read + Seek> FatReader<R> {
         while let Some((prefix, cluster)) = pending.pop() {
             visited += 1;
             if visited > 100_000 {
-                return Err(corrupt("the directory tree loops"));
+                return Err(corrupt(msg!("image.fat.tree-loops")));
             }
             let mut bytes = Vec::new();
             self.read_chain(cluster, None, &mut |block| bytes.extend_from_slice(block))?;
@@ -176,7 +175,7 @@ impl<R: Read + Seek> FatReader<R> {
             }
         }
         if left > 0 {
-            return Err(corrupt(format!("`{}` has fewer clusters than its size needs", file.path)));
+            return Err(corrupt(msg!("image.fat.too-few-clusters", path = &file.path)));
         }
         Ok(extents)
     }

@@ -4,6 +4,8 @@
 
 use super::names::{EntryName, long_entries, name_directory};
 use super::{DosTime, END_OF_CHAIN, FAT_COUNT, Geometry, MAX_FILE_SIZE, SECTOR};
+use crate::i18n::Message;
+use crate::msg;
 use std::collections::BTreeMap;
 use std::io;
 
@@ -41,8 +43,8 @@ pub struct VolumePlan {
     partition_offset: u64,
 }
 
-fn invalid(message: String) -> io::Error {
-    io::Error::new(io::ErrorKind::InvalidInput, message)
+fn invalid(message: Message) -> io::Error {
+    message.io_error(io::ErrorKind::InvalidInput)
 }
 
 impl VolumePlan {
@@ -68,7 +70,7 @@ impl VolumePlan {
         plan.plan_directories(files)?;
         for (path, size) in files {
             if *size > MAX_FILE_SIZE {
-                return Err(invalid(format!("`{path}` is {size} bytes; FAT32 cannot hold a file of 4 GiB or more")));
+                return Err(invalid(msg!("image.fat.file-too-large", path = path, size = size)));
             }
             let first_cluster = plan.allocate(*size, path)?;
             plan.files.insert(path.clone(), Placed { first_cluster, size: *size });
@@ -86,12 +88,12 @@ impl VolumePlan {
             let mut current = 0;
             for (depth, part) in parts.iter().enumerate() {
                 if part.is_empty() || *part == "." || *part == ".." {
-                    return Err(invalid(format!("`{path}` is not a path on the volume")));
+                    return Err(invalid(msg!("image.fat.not-a-volume-path", path = path)));
                 }
                 let is_file = depth + 1 == parts.len();
                 match tree[current].get(*part).copied() {
                     Some(Some(directory)) if !is_file => current = directory,
-                    Some(_) => return Err(invalid(format!("`{path}` clashes with another path on the volume"))),
+                    Some(_) => return Err(invalid(msg!("image.fat.path-clash", path = path))),
                     None if is_file => {
                         tree[current].insert(part.to_string(), None);
                     }
@@ -105,7 +107,7 @@ impl VolumePlan {
                 }
             }
             if !seen.insert(path.clone()) {
-                return Err(invalid(format!("`{path}` is on the volume twice")));
+                return Err(invalid(msg!("image.fat.path-twice", path = path)));
             }
         }
         let full_paths = directory_paths(&tree);
@@ -139,10 +141,7 @@ impl VolumePlan {
         }
         let first = self.next_cluster;
         if first as u64 + clusters > self.geometry.cluster_limit() as u64 {
-            return Err(io::Error::new(
-                io::ErrorKind::StorageFull,
-                format!("the image is too small for {what}; give a larger --size"),
-            ));
+            return Err(msg!("image.fat.image-too-small", what = what).io_error(io::ErrorKind::StorageFull));
         }
         self.next_cluster += clusters as u32;
         Ok(first)
@@ -152,8 +151,10 @@ impl VolumePlan {
     pub fn file_offset(&self, path: &str, size: u64) -> io::Result<u64> {
         match self.files.get(path) {
             Some(placed) if placed.size == size => Ok(self.geometry.cluster_offset(placed.first_cluster.max(2))),
-            Some(placed) => Err(invalid(format!("`{path}` was planned with {} bytes but has {size}", placed.size))),
-            None => Err(invalid(format!("`{path}` was not planned for the volume"))),
+            Some(placed) => {
+                Err(invalid(msg!("image.fat.size-changed", path = path, planned = placed.size, size = size)))
+            }
+            None => Err(invalid(msg!("image.fat.not-planned", path = path))),
         }
     }
 
