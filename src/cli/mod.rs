@@ -3,13 +3,14 @@
 //! Exit codes: 0 the job succeeded (warnings allowed); 1 the input is readable but violates the spec or cannot be
 //! built; 2 the input cannot be read at all, or the command line is wrong.
 
+mod help;
 mod media;
 mod profile;
 
 use crate::build::BuildOptions;
 use crate::render::RenderOptions;
 use crate::stick::WriteRequest;
-use clap::{Args, Parser, Subcommand, ValueEnum};
+use clap::{Args, CommandFactory, FromArgMatches, Parser, Subcommand, ValueEnum};
 use media::{run_devices, run_ledger, run_report, run_verify, run_write};
 use profile::{parse_size, run_build, run_check, run_init, run_render, run_slip, run_templates_list};
 use std::path::PathBuf;
@@ -29,6 +30,9 @@ pub const EXIT_UNREADABLE: i32 = 2;
 struct Cli {
     #[command(subcommand)]
     command: Command,
+    /// The language of messages and help: ja or en (default: from LC_ALL, LC_MESSAGES, LANG or the system)
+    #[arg(long, global = true, value_name = "LANG", value_parser = ["ja", "en"])]
+    lang: Option<String>,
 }
 
 #[derive(Subcommand)]
@@ -261,9 +265,25 @@ fn failed(code: i32, reason: impl std::fmt::Display) -> i32 {
     code
 }
 
+/// `--lang`'s value, read before clap parses the command line, since clap's help is already in that language.
+fn requested_language(args: &[String]) -> Option<&str> {
+    args.iter().enumerate().find_map(|(i, arg)| match arg.strip_prefix("--lang") {
+        Some("") => args.get(i + 1).map(String::as_str),
+        Some(rest) => rest.strip_prefix('='),
+        None => None,
+    })
+}
+
 /// Runs the command line and returns the process's exit code.
 pub fn run() -> i32 {
-    match Cli::parse().command {
+    let args: Vec<String> = std::env::args_os().map(|a| a.to_string_lossy().into_owned()).collect();
+    crate::i18n::set_language(crate::i18n::detect(requested_language(&args)));
+    let command = help::localize(Cli::command(), &mut help::catalog_text);
+    let cli = match command.try_get_matches_from(std::env::args_os()).and_then(|m| Cli::from_arg_matches(&m)) {
+        Ok(cli) => cli,
+        Err(err) => return help::report(err),
+    };
+    match cli.command {
         Command::Check { profile, json, templates, windows_media } => {
             run_check(&profile, json, templates, windows_media)
         }
@@ -296,5 +316,36 @@ pub fn run() -> i32 {
         Command::Templates(TemplatesCommand::List { dir, json }) => run_templates_list(dir, json),
         Command::Init { path, kind, force } => run_init(&path, kind, force),
         Command::Slip { profile } => run_slip(&profile),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::i18n::{Lang, catalog};
+
+    /// Every command and option asks the catalogs for its help: a new option without a key, or a key left behind by
+    /// a removed one, fails here.
+    #[test]
+    fn every_command_and_option_has_help_in_the_catalogs() {
+        let mut asked = std::collections::BTreeSet::new();
+        help::localize(Cli::command(), &mut |key: &str| {
+            asked.insert(key.to_string());
+            key.to_string()
+        })
+        .debug_assert();
+        let missing: Vec<_> = asked.iter().filter(|key| !catalog(Lang::En).contains_key(*key)).collect();
+        assert!(missing.is_empty(), "help keys missing from locales/en.toml: {missing:?}");
+        let stale: Vec<_> =
+            catalog(Lang::En).keys().filter(|k| k.split('.').next() == Some("help") && !asked.contains(*k)).collect();
+        assert!(stale.is_empty(), "help keys for no command or option: {stale:?}");
+    }
+
+    #[test]
+    fn the_language_is_read_before_clap_parses() {
+        let args = |line: &str| line.split(' ').map(String::from).collect::<Vec<_>>();
+        assert_eq!(requested_language(&args("tanmatsu check p.toml --lang ja")), Some("ja"));
+        assert_eq!(requested_language(&args("tanmatsu --lang=en check p.toml")), Some("en"));
+        assert_eq!(requested_language(&args("tanmatsu check p.toml")), None);
     }
 }
