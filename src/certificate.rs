@@ -1,6 +1,6 @@
 //! Reading certificates: the device's PKCS#12 file and the authorities' certificates (DER or PEM).
 
-use crate::i18n::Message;
+use crate::i18n::{Message, os_error};
 use crate::msg;
 use p12_keystore::Pkcs12Archive;
 use std::path::Path;
@@ -118,8 +118,8 @@ pub fn open_pkcs12(path: &Path, password: &str) -> Result<DeviceIdentity, Pkcs12
 
 /// Reads an authority's certificate, DER or PEM.
 pub fn read_certificate(path: &Path) -> Result<Certificate, Message> {
-    let data =
-        std::fs::read(path).map_err(|err| msg!("certificate.unreadable", path = path.display(), reason = err))?;
+    let data = std::fs::read(path)
+        .map_err(|err| msg!("certificate.unreadable", path = path.display(), reason = os_error(&err)))?;
     let der = if data.starts_with(b"-----BEGIN") {
         let pem = Pem::iter_from_buffer(&data)
             .next()

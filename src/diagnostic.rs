@@ -118,6 +118,10 @@ impl fmt::Display for Diagnostic {
         } else if let Some(field) = &self.field {
             write!(f, "\n  {}", msg!("diagnostic.field", field = field))?;
         }
+        if let Some(id) = self.item {
+            let label = &crate::spec::item(id).label_ja;
+            write!(f, "\n  = {}", msg!("diagnostic.spec-item", id = id, label = label))?;
+        }
         if let Some(help) = &self.help {
             write!(f, "\n  = {}: {help}", msg!("diagnostic.help"))?;
         }

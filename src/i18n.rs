@@ -98,6 +98,16 @@ impl fmt::Display for Message {
     }
 }
 
+/// Why an I/O operation failed, in the user's language. The operating system's own text is English on Linux, so
+/// the common cases are translated; any other error keeps its text.
+pub fn os_error(err: &io::Error) -> String {
+    match (err.raw_os_error(), err.kind()) {
+        (Some(_), io::ErrorKind::NotFound) => crate::t!("io.not-found"),
+        (Some(_), io::ErrorKind::PermissionDenied) => crate::t!("io.permission-denied"),
+        _ => err.to_string(),
+    }
+}
+
 /// `text` padded with spaces to `width` terminal columns, in which a Japanese character takes two.
 pub fn padded(text: &str, width: usize) -> String {
     use unicode_width::UnicodeWidthStr;

@@ -106,18 +106,19 @@ fn is_generated_key(key: &str) -> bool {
     key.split('.').next() == Some("help")
 }
 
+/// Methods whose text argument is compared with other text.
+const MATCHING: &[&str] =
+    &["strip_prefix", "strip_suffix", "starts_with", "ends_with", "contains", "eq_ignore_ascii_case"];
+
 /// Macros that print for the user.
 const PRINTING: &[&str] = &["println", "eprintln", "print", "eprint", "write", "writeln"];
 
 /// Text in the code that reads like English but is not a message: (file, how it starts, why).
 const NOT_MESSAGES: &[(&str, &str, &str)] = &[
     ("src/build.rs", "gpt ", "a domain separator for deriving GUIDs from the inputs"),
-    ("src/check/software.rs", "internet explorer", "a product name matched in the software list"),
+    ("src/check/software.rs", "internet explorer", "a product name, matched in the software list"),
     ("src/cli/media.rs", "{}\n[[media.approved]]", "TOML for the user to paste into the profile"),
     ("src/init.rs", "○○", "a placeholder organisation name, written into a new profile for the user to replace"),
-    ("src/profile/load.rs", "unknown ", "serde's wording, matched to recognise its errors"),
-    ("src/profile/load.rs", "missing field ", "serde's wording, matched to recognise its errors"),
-    ("src/profile/load.rs", "invalid type: ", "serde's wording, matched to recognise its errors"),
     ("src/render.rs", "tanmatsu", "written onto the media for Windows, in its own fixed form"),
     ("src/render.rs", "powershell.exe ", "the first-logon command, PowerShell code"),
 ];
@@ -232,8 +233,21 @@ impl<'ast> Visit<'ast> for Scan {
     }
 
     fn visit_expr_method_call(&mut self, call: &'ast syn::ExprMethodCall) {
-        if !DEVELOPER_FACING.contains(&call.method.to_string().as_str()) {
-            syn::visit::visit_expr_method_call(self, call);
+        let method = call.method.to_string();
+        if DEVELOPER_FACING.contains(&method.as_str()) {
+            return;
+        }
+        if MATCHING.contains(&method.as_str()) {
+            // Text compared with other text (a parser's wording, a product name) is never shown.
+            return self.visit_expr(&call.receiver);
+        }
+        syn::visit::visit_expr_method_call(self, call);
+    }
+
+    fn visit_pat(&mut self, pattern: &'ast syn::Pat) {
+        // A literal in a pattern is compared with, never shown.
+        if !matches!(pattern, syn::Pat::Lit(_)) {
+            syn::visit::visit_pat(self, pattern);
         }
     }
 

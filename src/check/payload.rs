@@ -1,6 +1,7 @@
 //! Payload files named by the profile: present, and what their names claim.
 
 use crate::diagnostic::Diagnostic;
+use crate::i18n::os_error;
 use crate::msg;
 use crate::payload::{PayloadKind, inspect};
 use crate::profile::LoadedProfile;
@@ -42,9 +43,13 @@ pub fn check_update_folder(loaded: &LoadedProfile, folder: &Path, field: &str, f
         Ok(entries) => entries,
         Err(err) => {
             findings.push(
-                Diagnostic::error(msg!("check.payload.folder-unreadable", path = folder.display(), reason = err))
-                    .item("SEC-6")
-                    .field(field),
+                Diagnostic::error(msg!(
+                    "check.payload.folder-unreadable",
+                    path = folder.display(),
+                    reason = os_error(&err)
+                ))
+                .item("SEC-6")
+                .field(field),
             );
             return;
         }

@@ -2,7 +2,7 @@
 
 use super::Context;
 use crate::diagnostic::Diagnostic;
-use crate::i18n::Message;
+use crate::i18n::{Message, os_error};
 use crate::msg;
 use crate::profile::LoadedProfile;
 use crate::templates::{Engine, Library};
@@ -50,7 +50,9 @@ pub fn check(loaded: &LoadedProfile, context: &Context, findings: &mut Vec<Diagn
 /// classic mistake.
 fn check_windows_media(media: &std::path::Path, image: &str, findings: &mut Vec<Diagnostic>) {
     let finding = match crate::windows_media::install_images(media) {
-        Err(err) => Some(Diagnostic::error(msg!("check.media.unreadable", path = media.display(), reason = err))),
+        Err(err) => {
+            Some(Diagnostic::error(msg!("check.media.unreadable", path = media.display(), reason = os_error(&err))))
+        }
         Ok((path, images)) => match images.iter().find(|i| i.name == image) {
             None => {
                 let available: Vec<String> = images.iter().map(|i| format!("`{}` ({})", i.name, i.index)).collect();

@@ -4,6 +4,7 @@ use super::{EXIT_OK, EXIT_UNREADABLE, EXIT_VIOLATION, Kind, failed};
 use crate::build::{BuildOptions, build_image};
 use crate::check::{self, Context};
 use crate::fsutil::write_atomically;
+use crate::i18n::os_error;
 use crate::init::starting_profile;
 use crate::profile::{LoadedProfile, OrganizationKind};
 use crate::render::{RenderOptions, render_to_folder};
@@ -154,6 +155,6 @@ pub(super) fn run_init(path: &Path, kind: Kind, force: bool) -> i32 {
             eprintln!("{}", msg!("cli.init.wrote", path = path.display()));
             EXIT_OK
         }
-        Err(err) => failed(EXIT_VIOLATION, msg!("cli.cannot-write", path = path.display(), reason = err)),
+        Err(err) => failed(EXIT_VIOLATION, msg!("cli.cannot-write", path = path.display(), reason = os_error(&err))),
     }
 }

@@ -3,7 +3,7 @@
 use super::password::plain_text_refused;
 use super::{Profile, SCHEMA_VERSION, locate};
 use crate::diagnostic::{Diagnostic, Location};
-use crate::i18n::Message;
+use crate::i18n::{Message, os_error};
 use crate::msg;
 use crate::suggest::did_you_mean;
 use serde::Deserialize;
@@ -40,8 +40,9 @@ impl From<Diagnostic> for LoadError {
 
 impl LoadedProfile {
     pub fn load(path: &Path) -> Result<LoadedProfile, LoadError> {
-        let bytes = std::fs::read(path)
-            .map_err(|err| Diagnostic::error(msg!("load.unreadable", path = path.display(), reason = err)))?;
+        let bytes = std::fs::read(path).map_err(|err| {
+            Diagnostic::error(msg!("load.unreadable", path = path.display(), reason = os_error(&err)))
+        })?;
         let text = String::from_utf8(bytes).map_err(|err| {
             let valid = String::from_utf8_lossy(&err.as_bytes()[..err.utf8_error().valid_up_to()]).into_owned();
             Diagnostic::error(msg!("load.not-utf8"))
@@ -132,8 +133,21 @@ fn describe(detail: &str) -> Message {
     } else if let Some(rest) = detail.strip_prefix("invalid type: ") {
         msg!("load.invalid-type", detail = rest)
     } else {
-        msg!("load.invalid", detail = detail)
+        syntax_error(detail).unwrap_or_else(|| msg!("load.invalid", detail = detail))
     }
+}
+
+/// The TOML parser's common syntax errors ("invalid basic string, expected `\"`"), by their first clause.
+fn syntax_error(detail: &str) -> Option<Message> {
+    Some(match detail.split(',').next()? {
+        "invalid basic string" | "invalid literal string" => msg!("load.toml.unclosed-string"),
+        "key with no value" => msg!("load.toml.no-value"),
+        "duplicate key" => msg!("load.toml.duplicate-key"),
+        "string values must be quoted" => msg!("load.toml.unquoted"),
+        "unclosed table" | "unclosed array of tables" => msg!("load.toml.unclosed-table"),
+        "unexpected key or value" => msg!("load.toml.trailing"),
+        _ => return None,
+    })
 }
 
 /// serde reports an unknown key or word as "unknown field `x`, expected one of `a`, `b`" (or "unknown variant");
