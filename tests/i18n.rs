@@ -312,3 +312,33 @@ fn no_user_facing_prose_outside_the_catalogs() {
         prose.iter().map(|l| (format!("{}:{}", l.file, l.line), l.text.as_str())).collect();
     assert!(prose.is_empty(), "English text in the code; move it to locales/*.toml and use msg!/t!: {listing:#?}");
 }
+
+/// The code spans of a Markdown table cell: `` `x` `` and ``` `` x `` ```.
+fn code_spans(cell: &str) -> Vec<&str> {
+    let fence = if cell.contains("``") { "``" } else { "`" };
+    cell.split(fence).skip(1).step_by(2).collect()
+}
+
+/// The guide's table of common errors quotes what tanmatsu prints in Japanese (`…` standing for the details), so
+/// that a reworded message cannot leave the guide describing text that no longer appears.
+#[test]
+fn the_guides_error_table_quotes_real_messages() {
+    let guide = std::fs::read_to_string(repo().join("docs/guide.ja.md")).unwrap();
+    let table = &guide[guide.find("## 8.").expect("the guide has its section of common errors")..];
+    let japanese = catalog(Lang::Ja);
+    let mut quoted = 0;
+    for row in table.lines().filter(|line| line.starts_with("| `")) {
+        let shown = row.split(" | ").next().unwrap();
+        for span in code_spans(shown) {
+            for piece in span.split('…').map(|p| p.trim().trim_matches('`').trim()).filter(|p| p.chars().count() >= 2)
+            {
+                quoted += 1;
+                assert!(
+                    japanese.values().any(|text| text.contains(piece)),
+                    "docs/guide.ja.md quotes `{piece}`, which no message says"
+                );
+            }
+        }
+    }
+    assert!(quoted >= 20, "the table was found and read ({quoted} quotations)");
+}
