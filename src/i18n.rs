@@ -114,7 +114,7 @@ pub fn padded(text: &str, width: usize) -> String {
     format!("{text}{}", " ".repeat(width.saturating_sub(text.width())))
 }
 
-/// `msg!("check.hostname-too-long", name = hostname, count = 16)`: a [`Message`].
+/// `msg!("check.hostname.too-long", name = hostname, count = 16)`: a [`Message`].
 #[macro_export]
 macro_rules! msg {
     ($key:literal $(, $name:ident = $value:expr)* $(,)?) => {
