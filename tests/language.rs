@@ -126,3 +126,14 @@ fn help_is_in_the_users_language_down_to_each_option() {
     let (_, english, _) = run_in(ENGLISH, &["write", "--help"], None);
     assert!(english.contains("Options:") && english.contains("Do not ask for confirmation (for scripts)"), "{english}");
 }
+
+#[test]
+fn init_comments_the_new_profile_in_the_users_language() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("t.toml");
+    let (code, _, stderr) = run_in(JAPANESE, &["init"], Some(&path));
+    assert_eq!(code, 0);
+    assert!(stderr.contains("を書き出しました。編集してから `tanmatsu check"), "{stderr}");
+    let written = std::fs::read_to_string(&path).unwrap();
+    assert!(written.contains("# SEC-5: 保守用の管理者 1 名と、業務を行う標準ユーザー。"), "{written}");
+}

@@ -150,7 +150,7 @@ pub(super) fn run_init(path: &Path, kind: Kind, force: bool) -> i32 {
         Kind::Insurer => OrganizationKind::Insurer,
         Kind::WelfareOffice => OrganizationKind::WelfareOffice,
     };
-    match write_atomically(path, starting_profile(kind).as_bytes(), None) {
+    match write_atomically(path, starting_profile(kind, crate::i18n::language()).as_bytes(), None) {
         Ok(()) => {
             eprintln!("{}", msg!("cli.init.wrote", path = path.display()));
             EXIT_OK
