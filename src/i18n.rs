@@ -90,6 +90,11 @@ impl Message {
     pub fn io_error(self, kind: io::ErrorKind) -> io::Error {
         io::Error::new(kind, self.to_string())
     }
+
+    /// This message as the I/O error of data that breaks its format's rules (a damaged image, a foreign file).
+    pub fn invalid_data(self) -> io::Error {
+        self.io_error(io::ErrorKind::InvalidData)
+    }
 }
 
 impl fmt::Display for Message {

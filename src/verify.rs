@@ -76,9 +76,9 @@ impl Media {
             .iter()
             .find(|p| p.type_guid == MICROSOFT_BASIC_DATA)
             .or(partitions.first())
-            .ok_or_else(|| msg!("verify.no-partition").io_error(io::ErrorKind::InvalidData))?;
+            .ok_or_else(|| msg!("verify.no-partition").invalid_data())?;
         if partition.span.offset() + partition.span.bytes() > disk_bytes {
-            return Err(msg!("verify.partition-truncated").io_error(io::ErrorKind::InvalidData));
+            return Err(msg!("verify.partition-truncated").invalid_data());
         }
         let mut reader = FatReader::open(File::open(path)?, partition.span.offset())?;
         let files = reader.files()?.into_iter().map(|f| (f.path.clone(), f)).collect();

@@ -1,7 +1,6 @@
 //! GUID partition tables: a protective MBR, the primary header and entries at the start of the disk, and the backup
 //! entries and header at its end (UEFI specification, chapter 5).
 
-use crate::i18n::Message;
 use crate::msg;
 use std::io::{self, Read, Seek, SeekFrom};
 
@@ -135,15 +134,14 @@ pub struct FoundPartition {
 
 /// Reads the primary GPT of a disk of `disk_bytes`; a disk whose backup header would lie beyond its end is truncated.
 pub fn read_partitions<R: Read + Seek>(disk: &mut R, disk_bytes: u64) -> io::Result<Vec<FoundPartition>> {
-    let invalid = |what: Message| what.io_error(io::ErrorKind::InvalidData);
     if disk_bytes < 34 * SECTOR {
-        return Err(invalid(msg!("image.gpt.disk-too-small", bytes = disk_bytes)));
+        return Err(msg!("image.gpt.disk-too-small", bytes = disk_bytes).invalid_data());
     }
     let mut header = vec![0u8; SECTOR as usize];
     disk.seek(SeekFrom::Start(SECTOR))?;
     disk.read_exact(&mut header)?;
     if &header[0..8] != b"EFI PART" {
-        return Err(invalid(msg!("image.gpt.no-header")));
+        return Err(msg!("image.gpt.no-header").invalid_data());
     }
     let field = |range: std::ops::Range<usize>| {
         let mut bytes = [0u8; 8];
@@ -155,21 +153,21 @@ pub fn read_partitions<R: Read + Seek>(disk: &mut R, disk_bytes: u64) -> io::Res
     let mut zeroed = header[..header_size.clamp(92, 512)].to_vec();
     zeroed[16..20].fill(0);
     if crc32fast::hash(&zeroed) != stored_crc {
-        return Err(invalid(msg!("image.gpt.header-checksum")));
+        return Err(msg!("image.gpt.header-checksum").invalid_data());
     }
     let backup_lba = field(32..40);
     if (backup_lba + 1) * SECTOR > disk_bytes {
-        return Err(invalid(msg!("image.gpt.truncated", at = backup_lba * SECTOR, bytes = disk_bytes)));
+        return Err(msg!("image.gpt.truncated", at = backup_lba * SECTOR, bytes = disk_bytes).invalid_data());
     }
     let (entries_lba, count, size) = (field(72..80), field(80..84), field(84..88));
     if !(128..=4096).contains(&size) || count > 1024 {
-        return Err(invalid(msg!("image.gpt.entry-size")));
+        return Err(msg!("image.gpt.entry-size").invalid_data());
     }
     let mut entries = vec![0u8; (count * size) as usize];
     disk.seek(SeekFrom::Start(entries_lba * SECTOR))?;
     disk.read_exact(&mut entries)?;
     if crc32fast::hash(&entries) != field(88..92) as u32 {
-        return Err(invalid(msg!("image.gpt.entries-checksum")));
+        return Err(msg!("image.gpt.entries-checksum").invalid_data());
     }
     Ok(entries
         .chunks(size as usize)

@@ -177,7 +177,7 @@ pub fn install_images(media: &Path) -> io::Result<(String, Vec<wim::Image>)> {
     file.read_at(0, &mut header)?;
     let header = wim::parse_header(&header)?;
     if header.xml.stored_size > 64 << 20 {
-        return Err(msg!("windows-media.xml-too-large").io_error(io::ErrorKind::InvalidData));
+        return Err(msg!("windows-media.xml-too-large").invalid_data());
     }
     let mut xml = vec![0u8; header.xml.stored_size as usize];
     file.read_at(header.xml.offset, &mut xml)?;

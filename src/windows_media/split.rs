@@ -8,7 +8,6 @@
 
 use super::ReadAt;
 use super::wim::{HEADER_SIZE, Resource};
-use crate::i18n::Message;
 use crate::msg;
 use std::io::{self, Read};
 
@@ -59,10 +58,6 @@ impl Part {
     }
 }
 
-fn invalid(message: Message) -> io::Error {
-    message.io_error(io::ErrorKind::InvalidData)
-}
-
 /// Plans the parts of the WIM in `source`, each holding at most `max_part` bytes of resources (a part
 /// holds at least one resource, and part 1 all the metadata, whatever their size). `stem` names the parts:
 /// `install` gives `install.swm`, `install2.swm`, …
@@ -73,7 +68,7 @@ pub fn plan(source: &mut dyn ReadAt, max_part: u64, stem: &str) -> io::Result<Ve
     let table = Resource::parse(&header[48..72]);
     let xml = Resource::parse(&header[72..96]);
     if u16::from_le_bytes([header[42], header[43]]) != 1 {
-        return Err(invalid(msg!("windows-media.already-split")));
+        return Err(msg!("windows-media.already-split").invalid_data());
     }
     let mut table_bytes = vec![0u8; table.stored_size as usize];
     source.read_at(table.offset, &mut table_bytes)?;
@@ -86,7 +81,7 @@ pub fn plan(source: &mut dyn ReadAt, max_part: u64, stem: &str) -> io::Result<Ve
         })
         .collect();
     if blobs.iter().any(|b| b.resource.flags & RESOURCE_SOLID != 0) {
-        return Err(invalid(msg!("windows-media.solid")));
+        return Err(msg!("windows-media.solid").invalid_data());
     }
     let mut xml_bytes = vec![0u8; xml.stored_size as usize];
     source.read_at(xml.offset, &mut xml_bytes)?;

@@ -5,7 +5,6 @@
 //! entries and extended file entries, short, long and embedded allocation descriptors with continuation extents,
 //! and OSTA compressed Unicode names.
 
-use crate::i18n::Message;
 use crate::msg;
 use std::io::{self, Read, Seek, SeekFrom};
 
@@ -20,10 +19,6 @@ const TAG_FILE_IDENTIFIER: u16 = 257;
 const TAG_ALLOCATION_EXTENT: u16 = 258;
 const TAG_FILE_ENTRY: u16 = 261;
 const TAG_EXTENDED_FILE_ENTRY: u16 = 266;
-
-fn corrupt(message: Message) -> io::Error {
-    message.io_error(io::ErrorKind::InvalidData)
-}
 
 fn u16_at(bytes: &[u8], at: usize) -> u16 {
     u16::from_le_bytes([bytes[at], bytes[at + 1]])
@@ -70,7 +65,7 @@ impl<R: Read + Seek> UdfReader<R> {
     pub fn open(mut disk: R) -> io::Result<(UdfReader<R>, Vec<UdfFile>)> {
         let anchor = read_sector(&mut disk, ANCHOR_SECTOR)?;
         if tag_id(&anchor) != Some(2) {
-            return Err(corrupt(msg!("udf.no-anchor")));
+            return Err(msg!("udf.no-anchor").invalid_data());
         }
         let (vds_length, vds_start) = (u32_at(&anchor, 16) as u64, u32_at(&anchor, 20) as u64);
         let mut partition: Option<(u16, u64)> = None;
@@ -84,7 +79,7 @@ impl<R: Read + Seek> UdfReader<R> {
                     // The file set descriptor's place: a long_ad in the "logical volume contents use" field.
                     let file_set_block = u32_at(&descriptor, 252);
                     if descriptor[440] != 1 {
-                        return Err(corrupt(msg!("udf.partition-map")));
+                        return Err(msg!("udf.partition-map").invalid_data());
                     }
                     volume = Some((block_size, file_set_block));
                 }
@@ -92,15 +87,15 @@ impl<R: Read + Seek> UdfReader<R> {
                 _ => {}
             }
         }
-        let (_number, partition_start) = partition.ok_or_else(|| corrupt(msg!("udf.no-partition")))?;
-        let (block_size, file_set_block) = volume.ok_or_else(|| corrupt(msg!("udf.no-logical-volume")))?;
+        let (_number, partition_start) = partition.ok_or_else(|| msg!("udf.no-partition").invalid_data())?;
+        let (block_size, file_set_block) = volume.ok_or_else(|| msg!("udf.no-logical-volume").invalid_data())?;
         if block_size != SECTOR {
-            return Err(corrupt(msg!("udf.block-size", size = block_size)));
+            return Err(msg!("udf.block-size", size = block_size).invalid_data());
         }
         let mut reader = UdfReader { disk, partition_start };
         let file_set = reader.block(file_set_block)?;
         if tag_id(&file_set) != Some(TAG_FILE_SET) {
-            return Err(corrupt(msg!("udf.no-file-set")));
+            return Err(msg!("udf.no-file-set").invalid_data());
         }
         let root = u32_at(&file_set, 404);
         let mut files = Vec::new();
@@ -119,18 +114,19 @@ impl<R: Read + Seek> UdfReader<R> {
         let (ea_at, ad_at) = match tag_id(&entry) {
             Some(TAG_FILE_ENTRY) => (168, 176),
             Some(TAG_EXTENDED_FILE_ENTRY) => (208, 216),
-            other => return Err(corrupt(msg!("udf.not-file-entry", block = block, tag = format!("{other:?}")))),
+            other => return Err(msg!("udf.not-file-entry", block = block, tag = format!("{other:?}")).invalid_data()),
         };
         let is_directory = entry[16 + 11] == 4;
         let size = u64_at(&entry, 56);
         let (ea_length, ad_length) = (u32_at(&entry, ea_at) as usize, u32_at(&entry, ea_at + 4) as usize);
         let start = ad_at + ea_length;
-        let descriptors = entry.get(start..start + ad_length).ok_or_else(|| corrupt(msg!("udf.entry-overflows")))?;
+        let descriptors =
+            entry.get(start..start + ad_length).ok_or_else(|| msg!("udf.entry-overflows").invalid_data())?;
         let data = match u16_at(&entry, 16 + 18) & 0x7 {
             0 => Data::Extents(self.extents(descriptors, 8)?),
             1 => Data::Extents(self.extents(descriptors, 16)?),
             3 => Data::Embedded(descriptors[..(size as usize).min(descriptors.len())].to_vec()),
-            other => return Err(corrupt(msg!("udf.descriptor-type", kind = other))),
+            other => return Err(msg!("udf.descriptor-type", kind = other).invalid_data()),
         };
         Ok((is_directory, size, data))
     }
@@ -157,12 +153,12 @@ impl<R: Read + Seek> UdfReader<R> {
             let Some(block) = next else { return Ok(extents) };
             let continuation = self.block(block)?;
             if tag_id(&continuation) != Some(TAG_ALLOCATION_EXTENT) {
-                return Err(corrupt(msg!("udf.extent-missing")));
+                return Err(msg!("udf.extent-missing").invalid_data());
             }
             let length = (u32_at(&continuation, 20) as usize).min(continuation.len() - 24);
             descriptors = continuation[24..24 + length].to_vec();
         }
-        Err(corrupt(msg!("udf.descriptors-loop")))
+        Err(msg!("udf.descriptors-loop").invalid_data())
     }
 
     fn read_data(&mut self, data: &Data, size: u64, sink: &mut dyn FnMut(&[u8])) -> io::Result<()> {
@@ -191,7 +187,7 @@ impl<R: Read + Seek> UdfReader<R> {
                     }
                 }
                 if left > 0 {
-                    return Err(corrupt(msg!("udf.file-short")));
+                    return Err(msg!("udf.file-short").invalid_data());
                 }
             }
         }
@@ -200,7 +196,7 @@ impl<R: Read + Seek> UdfReader<R> {
 
     fn walk(&mut self, block: u32, prefix: String, files: &mut Vec<UdfFile>, depth: usize) -> io::Result<()> {
         if depth > 64 {
-            return Err(corrupt(msg!("udf.too-deep")));
+            return Err(msg!("udf.too-deep").invalid_data());
         }
         let (_, size, data) = self.entry(block)?;
         let mut bytes = Vec::with_capacity(size as usize);
@@ -209,7 +205,7 @@ impl<R: Read + Seek> UdfReader<R> {
         while at + 38 <= bytes.len() {
             let descriptor = &bytes[at..];
             if tag_id(descriptor) != Some(TAG_FILE_IDENTIFIER) {
-                return Err(corrupt(msg!("udf.not-identifier")));
+                return Err(msg!("udf.not-identifier").invalid_data());
             }
             let characteristics = descriptor[18];
             let name_length = descriptor[19] as usize;
@@ -262,7 +258,7 @@ impl<R: Read + Seek> UdfReader<R> {
             start += extent.length;
         }
         if filled < buffer.len() {
-            return Err(corrupt(msg!("udf.extents-end", path = &file.path)));
+            return Err(msg!("udf.extents-end", path = &file.path).invalid_data());
         }
         Ok(())
     }
@@ -294,9 +290,9 @@ fn decode_name(bytes: &[u8]) -> io::Result<String> {
         Some(8) => Ok(bytes[1..].iter().map(|&b| b as char).collect()),
         Some(16) => {
             let units: Vec<u16> = bytes[1..].chunks_exact(2).map(|c| u16::from_be_bytes([c[0], c[1]])).collect();
-            String::from_utf16(&units).map_err(|_| corrupt(msg!("udf.name-not-utf16")))
+            String::from_utf16(&units).map_err(|_| msg!("udf.name-not-utf16").invalid_data())
         }
-        _ => Err(corrupt(msg!("udf.name-compression"))),
+        _ => Err(msg!("udf.name-compression").invalid_data()),
     }
 }
 

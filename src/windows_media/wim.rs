@@ -1,7 +1,6 @@
 //! The WIM header and the XML that names a WIM's images (wimlib's documentation of the format is the reference).
 //! An ESD, and each part of a split WIM, has the same header.
 
-use crate::i18n::Message;
 use crate::msg;
 use std::io;
 
@@ -41,13 +40,12 @@ pub struct Header {
 }
 
 pub fn parse_header(bytes: &[u8]) -> io::Result<Header> {
-    let invalid = |what: Message| what.io_error(io::ErrorKind::InvalidData);
     if bytes.len() < HEADER_SIZE || &bytes[0..8] != MAGIC {
-        return Err(invalid(msg!("windows-media.not-wim")));
+        return Err(msg!("windows-media.not-wim").invalid_data());
     }
     let xml = Resource::parse(&bytes[72..96]);
     if xml.flags & RESOURCE_COMPRESSED != 0 {
-        return Err(invalid(msg!("windows-media.xml-compressed")));
+        return Err(msg!("windows-media.xml-compressed").invalid_data());
     }
     Ok(Header {
         part_number: u16::from_le_bytes([bytes[40], bytes[41]]),
@@ -69,8 +67,7 @@ pub struct Image {
 /// The images named in the WIM's XML data (UTF-16LE, usually with a byte-order mark).
 pub fn parse_images(xml: &[u8]) -> io::Result<Vec<Image>> {
     let units: Vec<u16> = xml.chunks_exact(2).map(|c| u16::from_le_bytes([c[0], c[1]])).collect();
-    let text = String::from_utf16(&units)
-        .map_err(|_| msg!("windows-media.xml-not-utf16").io_error(io::ErrorKind::InvalidData))?;
+    let text = String::from_utf16(&units).map_err(|_| msg!("windows-media.xml-not-utf16").invalid_data())?;
     let text = text.trim_start_matches('\u{FEFF}');
     let mut reader = quick_xml::Reader::from_str(text);
     let mut images = Vec::new();
@@ -107,7 +104,7 @@ pub fn parse_images(xml: &[u8]) -> io::Result<Vec<Image>> {
             Ok(quick_xml::events::Event::Eof) => break,
             Ok(_) => {}
             Err(err) => {
-                return Err(msg!("windows-media.xml-malformed", reason = err).io_error(io::ErrorKind::InvalidData));
+                return Err(msg!("windows-media.xml-malformed", reason = err).invalid_data());
             }
         }
     }

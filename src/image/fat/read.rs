@@ -2,7 +2,6 @@
 
 use super::SECTOR;
 use super::names::long_entry_units;
-use crate::i18n::Message;
 use crate::msg;
 use std::io::{self, Read, Seek, SeekFrom};
 
@@ -30,10 +29,6 @@ pub struct VolumeFile {
     first_cluster: u32,
 }
 
-fn corrupt(message: Message) -> io::Error {
-    message.io_error(io::ErrorKind::InvalidData)
-}
-
 impl<R: Read + Seek> FatReader<R> {
     /// Opens the FAT32 volume that starts `offset` bytes into `disk`.
     pub fn open(mut disk: R, offset: u64) -> io::Result<FatReader<R>> {
@@ -43,12 +38,12 @@ impl<R: Read + Seek> FatReader<R> {
         let u16_at = |at: usize| u16::from_le_bytes([boot[at], boot[at + 1]]) as u64;
         let u32_at = |at: usize| u32::from_le_bytes(boot[at..at + 4].try_into().expect("4 bytes")) as u64;
         if boot[510..512] != [0x55, 0xAA] || u16_at(11) != SECTOR || &boot[82..87] != b"FAT32" {
-            return Err(corrupt(msg!("image.fat.not-fat32")));
+            return Err(msg!("image.fat.not-fat32").invalid_data());
         }
         let sectors_per_cluster = boot[13] as u64;
         let (reserved, fats, fat_sectors) = (u16_at(14), boot[16] as u64, u32_at(36));
         if sectors_per_cluster == 0 || fats == 0 || fat_sectors == 0 {
-            return Err(corrupt(msg!("image.fat.damaged-boot-sector")));
+            return Err(msg!("image.fat.damaged-boot-sector").invalid_data());
         }
         let mut fat_bytes = vec![0u8; (fat_sectors * SECTOR) as usize];
         disk.seek(SeekFrom::Start(offset + reserved * SECTOR))?;
@@ -75,7 +70,7 @@ impl<R: Read + Seek> FatReader<R> {
         while (2..0x0FFF_FFF8).contains(&cluster) {
             steps += 1;
             if steps > self.fat.len() || cluster as usize >= self.fat.len() {
-                return Err(corrupt(msg!("image.fat.chain-loops", first = first)));
+                return Err(msg!("image.fat.chain-loops", first = first).invalid_data());
             }
             match runs.last_mut() {
                 Some((start, count)) if *start as u64 + *count == cluster as u64 => *count += 1,
@@ -107,7 +102,7 @@ impl<R: Read + Seek> FatReader<R> {
             }
         }
         if size.is_some_and(|s| total < s) {
-            return Err(corrupt(msg!("image.fat.file-short", total = total, size = size.unwrap_or(0))));
+            return Err(msg!("image.fat.file-short", total = total, size = size.unwrap_or(0)).invalid_data());
         }
         Ok(total)
     }
@@ -120,7 +115,7 @@ impl<R: Read + Seek> FatReader<R> {
         while let Some((prefix, cluster)) = pending.pop() {
             visited += 1;
             if visited > 100_000 {
-                return Err(corrupt(msg!("image.fat.tree-loops")));
+                return Err(msg!("image.fat.tree-loops").invalid_data());
             }
             let mut bytes = Vec::new();
             self.read_chain(cluster, None, &mut |block| bytes.extend_from_slice(block))?;
@@ -175,7 +170,7 @@ impl<R: Read + Seek> FatReader<R> {
             }
         }
         if left > 0 {
-            return Err(corrupt(msg!("image.fat.too-few-clusters", path = &file.path)));
+            return Err(msg!("image.fat.too-few-clusters", path = &file.path).invalid_data());
         }
         Ok(extents)
     }
