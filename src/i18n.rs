@@ -59,6 +59,11 @@ pub fn catalog(lang: Lang) -> &'static BTreeMap<String, String> {
     &parsed.iter().find(|(l, _)| *l == lang).expect("every language has a catalog").1
 }
 
+/// The catalog's text for `key` in `lang`; a key missing from the catalog (which the tests forbid) shows as itself.
+pub fn template(lang: Lang, key: &str) -> &str {
+    catalog(lang).get(key).map_or(key, String::as_str)
+}
+
 /// A message to show: its catalog key and named arguments.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Message {
@@ -78,8 +83,7 @@ impl Message {
 
     /// The text in `lang`: the catalog's template with each `{name}` replaced by its argument.
     pub fn in_language(&self, lang: Lang) -> String {
-        let Some(template) = catalog(lang).get(self.key) else { return self.key.to_string() };
-        let mut text = template.clone();
+        let mut text = template(lang, self.key).to_string();
         for (name, value) in &self.args {
             text = text.replace(&format!("{{{name}}}"), value);
         }

@@ -56,7 +56,7 @@ fn localize_at(mut command: Command, path: &str, lookup: &mut dyn FnMut(&str) ->
 
 /// The help text of a catalog key in the current language.
 pub(super) fn catalog_text(key: &str) -> String {
-    i18n::catalog(i18n::language()).get(key).cloned().unwrap_or_else(|| key.to_string())
+    i18n::template(i18n::language(), key).to_string()
 }
 
 /// Shows a clap error — help, the version, or a mistake in the command line — and returns the exit code.

@@ -134,7 +134,7 @@ fn open_target(disk: &crate::device::Disk) -> std::io::Result<Box<dyn crate::wri
 
 #[cfg(not(target_os = "linux"))]
 fn open_target(_: &crate::device::Disk) -> std::io::Result<Box<dyn crate::write::Target>> {
-    Err(crate::msg!("cli.write.linux-only").io_error(std::io::ErrorKind::Unsupported))
+    Err(msg!("cli.write.linux-only").io_error(std::io::ErrorKind::Unsupported))
 }
 
 fn write_progress(total: u64) -> indicatif::ProgressBar {

@@ -8,6 +8,7 @@ mod media;
 mod profile;
 
 use crate::build::BuildOptions;
+use crate::msg;
 use crate::render::RenderOptions;
 use crate::stick::WriteRequest;
 use clap::{Args, CommandFactory, FromArgMatches, Parser, Subcommand, ValueEnum};
@@ -30,7 +31,9 @@ pub const EXIT_UNREADABLE: i32 = 2;
 struct Cli {
     #[command(subcommand)]
     command: Command,
-    /// The language of messages and help: ja or en (default: from LC_ALL, LC_MESSAGES, LANG or the system)
+    /// The language of messages and help: ja or en (default: from LC_ALL, LC_MESSAGES, LANG or the system).
+    /// Declared so that clap validates and documents it; its value is taken before parsing, by
+    /// `requested_language`, because the help clap prints must already be in that language.
     #[arg(long, global = true, value_name = "LANG", value_parser = ["ja", "en"])]
     lang: Option<String>,
 }
@@ -261,7 +264,7 @@ enum Kind {
 
 /// Prints `error: …` in the user's language, and passes `code` on as the exit code.
 fn failed(code: i32, reason: impl std::fmt::Display) -> i32 {
-    eprintln!("{}: {reason}", crate::msg!("diagnostic.error"));
+    eprintln!("{}: {reason}", msg!("diagnostic.error"));
     code
 }
 

@@ -42,12 +42,14 @@ pub(super) fn run_render(path: &Path, output: &Path, force: bool, templates: Opt
     };
     match render_to_folder(&loaded, output, force, &RenderOptions { templates, windows_media: None }) {
         Ok(rendered) => {
-            let size: u64 = rendered.manifest.files.iter().map(|f| f.size).sum();
-            let templates = &rendered.manifest.templates;
-            let files = rendered.manifest.files.len();
-            let templates = format!("{}@{}", templates.name, templates.version);
-            let folder = output.display();
-            eprintln!("{}", msg!("cli.rendered", folder = folder, files = files, bytes = size, templates = templates));
+            let manifest = &rendered.manifest;
+            let bytes: u64 = manifest.files.iter().map(|f| f.size).sum();
+            let (files, templates) =
+                (manifest.files.len(), format!("{}@{}", manifest.templates.name, manifest.templates.version));
+            eprintln!(
+                "{}",
+                msg!("cli.rendered", folder = output.display(), files = files, bytes = bytes, templates = templates)
+            );
             EXIT_OK
         }
         Err(err) => render_failed(&err),
