@@ -14,12 +14,7 @@ fn build(profile: &Path, image: &Path) {
 }
 
 fn verify(path: &Path, extra: &[&str]) -> (i32, String, String) {
-    let output = tanmatsu().arg("verify").arg(path).args(extra).output().unwrap();
-    (
-        output.status.code().unwrap(),
-        String::from_utf8(output.stdout).unwrap(),
-        String::from_utf8(output.stderr).unwrap(),
-    )
+    common::outcome(tanmatsu().arg("verify").arg(path).args(extra))
 }
 
 /// A scratch copy of the example with an extra installer whose name is Japanese.

@@ -16,9 +16,7 @@ fn run_in(locale: &[(&str, &str)], args: &[&str], profile: Option<&Path>) -> (i3
     if let Some(profile) = profile {
         command.arg(profile);
     }
-    let output = command.output().unwrap();
-    let text = |bytes: Vec<u8>| String::from_utf8(bytes).unwrap();
-    (output.status.code().unwrap(), text(output.stdout), text(output.stderr))
+    common::outcome(&mut command)
 }
 
 const JAPANESE: &[(&str, &str)] = &[("LANG", "ja_JP.UTF-8")];

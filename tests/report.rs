@@ -41,12 +41,7 @@ fn save(dir: &Path, name: &str, value: &serde_json::Value) {
 }
 
 fn report_command(path: &Path, extra: &[&str]) -> (i32, String, String) {
-    let output = tanmatsu().arg("report").arg(path).args(extra).output().unwrap();
-    (
-        output.status.code().unwrap(),
-        String::from_utf8(output.stdout).unwrap(),
-        String::from_utf8(output.stderr).unwrap(),
-    )
+    common::outcome(tanmatsu().arg("report").arg(path).args(extra))
 }
 
 #[test]

@@ -23,8 +23,9 @@ fn organisation_set(scratch: &Scratch, name: &str, version: u32, files: &[(&str,
 /// Renders the example with the profile's template set replaced by `set`; returns (exit code, stderr).
 fn render_with_set(scratch: &Scratch, set: &str) -> (i32, String) {
     let profile = scratch.edited_profile("kenpo-kumiai", "template = \"builtin@1\"", &format!("template = \"{set}\""));
-    let output = tanmatsu().arg("render").arg(&profile).arg("-o").arg(scratch.path("media")).output().unwrap();
-    (output.status.code().unwrap(), String::from_utf8(output.stderr).unwrap())
+    let (code, _, stderr) =
+        common::outcome(tanmatsu().arg("render").arg(&profile).arg("-o").arg(scratch.path("media")));
+    (code, stderr)
 }
 
 const COMPONENT_OPEN: &str = "{{#> component component=";

@@ -60,11 +60,16 @@ pub fn tanmatsu() -> Command {
     command
 }
 
-/// Runs `tanmatsu check` and returns (exit code, stdout, stderr).
-pub fn check(profile: &Path, extra: &[&str]) -> (i32, String, String) {
-    let output = tanmatsu().arg("check").arg(profile).args(extra).output().unwrap();
+/// Runs a command to its end and returns (exit code, stdout, stderr).
+pub fn outcome(command: &mut Command) -> (i32, String, String) {
+    let output = command.output().unwrap();
     let code = output.status.code().expect("exited, not killed by a signal (a panic aborts with 101)");
     (code, String::from_utf8(output.stdout).unwrap(), String::from_utf8(output.stderr).unwrap())
+}
+
+/// Runs `tanmatsu check` and returns (exit code, stdout, stderr).
+pub fn check(profile: &Path, extra: &[&str]) -> (i32, String, String) {
+    outcome(tanmatsu().arg("check").arg(profile).args(extra))
 }
 
 /// `length` bytes that no compressor can shrink (xorshift), different for each `seed`: WIM resources of real size.
