@@ -5,6 +5,7 @@
 //! hashes follow; the file-system structures and the partition tables, which depend on where everything went, are
 //! written last. The image is `IMAGE.partial` until it is complete and synced; an error or Ctrl-C removes it.
 
+use crate::i18n::os_error;
 use crate::image::fat::write::VolumePlan;
 use crate::image::fat::{DosTime, Geometry};
 use crate::image::gpt::{self, Guid, PartitionSpan};
@@ -108,7 +109,7 @@ fn automatic_size(content: u64) -> u64 {
 /// Opens the Windows media and makes sure none of their files would take the place of one of tanmatsu's.
 fn open_media(path: &Path, split_size: u64, prepared: &render::Prepared) -> Result<WindowsMedia, RenderError> {
     let media = WindowsMedia::open(path, split_size)
-        .map_err(|err| RenderError::Io { path: path.to_path_buf(), reason: err.to_string() })?;
+        .map_err(|err| RenderError::Io { path: path.to_path_buf(), reason: os_error(&err) })?;
     let ours: Vec<String> = prepared.all_paths().iter().map(|p| p.to_lowercase()).collect();
     if let Some(clash) = media.entries().iter().find(|e| {
         let lower = e.destination.to_lowercase();
@@ -143,7 +144,7 @@ fn write_image(
     sizes: &[u64],
     options: &BuildOptions,
 ) -> Result<(Manifest, String), RenderError> {
-    let failed = |err: io::Error| RenderError::Io { path: partial.to_path_buf(), reason: err.to_string() };
+    let failed = |err: io::Error| RenderError::Io { path: partial.to_path_buf(), reason: os_error(&err) };
     let placeholder = "0".repeat(64);
     let record =
         |path: &str, size: u64, sha256: &str| FileRecord { path: path.to_string(), size, sha256: sha256.to_string() };
@@ -200,7 +201,7 @@ fn write_image(
     };
     let mut payloads = Vec::with_capacity(prepared.files.len());
     for (media_file, size) in prepared.files.iter().zip(sizes) {
-        let copy_error = |err: io::Error| RenderError::Io { path: media_file.source.clone(), reason: err.to_string() };
+        let copy_error = |err: io::Error| RenderError::Io { path: media_file.source.clone(), reason: os_error(&err) };
         let mut source = File::open(&media_file.source).map_err(copy_error)?;
         let offset = place(&media_file.destination, *size).map_err(failed)?;
         let sha256 = stream.copy_at(offset, &mut source, *size, &mut tick).map_err(copy_error)?;
@@ -211,10 +212,9 @@ fn write_image(
         let media_path = options.render.windows_media.clone().unwrap_or_default();
         for (index, entry) in media_entries.iter().enumerate() {
             let offset = place(&entry.destination, entry.size).map_err(failed)?;
-            let sha256 =
-                media.with_reader(index, |reader| stream.copy_at(offset, reader, entry.size, &mut tick)).map_err(
-                    |err| RenderError::Io { path: media_path.join(&entry.destination), reason: err.to_string() },
-                )?;
+            let sha256 = media
+                .with_reader(index, |reader| stream.copy_at(offset, reader, entry.size, &mut tick))
+                .map_err(|err| RenderError::Io { path: media_path.join(&entry.destination), reason: os_error(&err) })?;
             records.push(record(&entry.destination, entry.size, &sha256));
         }
     }

@@ -86,7 +86,7 @@ impl std::error::Error for Pkcs12Error {}
 pub fn open_pkcs12(path: &Path, password: &str) -> Result<DeviceIdentity, Pkcs12Error> {
     let shown = path.display().to_string();
     let data =
-        std::fs::read(path).map_err(|err| Pkcs12Error::Unreadable { path: shown.clone(), reason: err.to_string() })?;
+        std::fs::read(path).map_err(|err| Pkcs12Error::Unreadable { path: shown.clone(), reason: os_error(&err) })?;
     let archive = Pkcs12Archive::from_pkcs12(&data, password).map_err(|err| match err {
         p12_keystore::error::Error::MacError(_) => Pkcs12Error::WrongPassword { path: shown.clone() },
         other => Pkcs12Error::Malformed { path: shown.clone(), reason: other.to_string() },

@@ -107,8 +107,9 @@ impl fmt::Display for Message {
     }
 }
 
-/// Why an I/O operation failed, in the user's language. The operating system's own text is English on Linux, so
-/// the common cases are translated; any other error keeps its text.
+/// Why an I/O operation failed, in the user's language: every `io::Error` that becomes a message's reason passes
+/// through here. The operating system's own text is English on Linux, so the common cases are translated; any
+/// other error keeps its text.
 pub fn os_error(err: &io::Error) -> String {
     match (err.raw_os_error(), err.kind()) {
         (Some(_), io::ErrorKind::NotFound) => crate::t!("io.not-found"),

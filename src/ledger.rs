@@ -7,6 +7,7 @@
 
 use crate::escape;
 use crate::fsutil::write_atomically;
+use crate::i18n::os_error;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use std::path::Path;
@@ -106,7 +107,7 @@ pub fn read(path: &Path) -> Result<Vec<Entry>, LedgerError> {
     let bytes = match std::fs::read(path) {
         Ok(bytes) => bytes,
         Err(err) if err.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
-        Err(err) => return Err(unreadable(err.to_string())),
+        Err(err) => return Err(unreadable(os_error(&err))),
     };
     let text = bytes.strip_prefix(b"\xEF\xBB\xBF".as_slice()).unwrap_or(&bytes);
     csv::Reader::from_reader(text)
@@ -195,5 +196,5 @@ fn save(path: &Path, entries: &[Entry]) -> Result<(), LedgerError> {
         writer.serialize(entry).map_err(|err| unwritable(err.to_string()))?;
     }
     let bytes = writer.into_inner().map_err(|err| unwritable(err.to_string()))?;
-    write_atomically(path, &bytes, None).map_err(|err| unwritable(err.to_string()))
+    write_atomically(path, &bytes, None).map_err(|err| unwritable(os_error(&err)))
 }

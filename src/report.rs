@@ -5,7 +5,7 @@
 //! check fails; an item software must check but the report does not is "not checked", which also fails; items for
 //! people become a checklist to sign.
 
-use crate::i18n::{Lang, Message, padded};
+use crate::i18n::{Lang, Message, os_error, padded};
 use crate::ledger;
 use crate::msg;
 use crate::spec::{self, HowMet, SpecItem};
@@ -218,7 +218,7 @@ fn report_files(path: &Path) -> std::io::Result<Vec<PathBuf>> {
 }
 
 fn read_report(file: &Path) -> Result<TerminalReport, Message> {
-    let bytes = std::fs::read(file).map_err(|err| msg!("report.unreadable", reason = err))?;
+    let bytes = std::fs::read(file).map_err(|err| msg!("report.unreadable", reason = os_error(&err)))?;
     let text = bytes.strip_prefix(b"\xEF\xBB\xBF".as_slice()).unwrap_or(&bytes);
     let value: serde_json::Value = serde_json::from_slice(text).map_err(|err| msg!("report.not-json", reason = err))?;
     let schema = value.get("schema").and_then(|s| s.as_str()).unwrap_or_default();

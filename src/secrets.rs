@@ -6,7 +6,7 @@
 //! `Debug` is redacted.
 
 use crate::fsutil::write_atomically;
-use crate::i18n::Message;
+use crate::i18n::{Message, os_error};
 use crate::msg;
 use crate::profile::{LoadedProfile, PasswordSource};
 use serde::{Deserialize, Serialize};
@@ -139,7 +139,7 @@ impl<'a> Secrets<'a> {
         let comment: String = header.lines().map(|line| format!("# {line}\n")).collect();
         let text = format!("{comment}\n{body}");
         write_atomically(&self.path, text.as_bytes(), Some(0o600))
-            .map_err(|err| SecretError::Unwritable { path: self.path.clone(), reason: err.to_string() })?;
+            .map_err(|err| SecretError::Unwritable { path: self.path.clone(), reason: os_error(&err) })?;
         self.changed = false;
         Ok(())
     }
@@ -154,7 +154,7 @@ fn read_env(variable: &str) -> Result<Secret, SecretError> {
 
 fn read_file(path: &Path) -> Result<Secret, SecretError> {
     let text = std::fs::read_to_string(path)
-        .map_err(|err| SecretError::UnreadableFile { path: path.to_path_buf(), reason: err.to_string() })?;
+        .map_err(|err| SecretError::UnreadableFile { path: path.to_path_buf(), reason: os_error(&err) })?;
     let text = Zeroizing::new(text);
     let password = text.strip_suffix('\n').map(|t| t.strip_suffix('\r').unwrap_or(t)).unwrap_or(&text);
     if password.is_empty() {

@@ -5,6 +5,7 @@
 //! so no mounting is needed and nothing is written.
 
 use crate::build::hash_stream;
+use crate::i18n::os_error;
 use crate::image::fat::read::{FatReader, VolumeFile};
 use crate::image::gpt::{self, MICROSOFT_BASIC_DATA};
 use crate::layout;
@@ -141,12 +142,12 @@ impl Media {
 
 /// The manifest of the media at `path`.
 pub fn read_manifest(path: &Path) -> Result<Manifest, VerifyError> {
-    let unreadable = |err: io::Error| VerifyError::Unreadable { path: path.to_path_buf(), reason: err.to_string() };
+    let unreadable = |err: io::Error| VerifyError::Unreadable { path: path.to_path_buf(), reason: os_error(&err) };
     manifest_of(path, &mut Media::open(path).map_err(unreadable)?)
 }
 
 fn manifest_of(path: &Path, media: &mut Media) -> Result<Manifest, VerifyError> {
-    let unreadable = |err: io::Error| VerifyError::Unreadable { path: path.to_path_buf(), reason: err.to_string() };
+    let unreadable = |err: io::Error| VerifyError::Unreadable { path: path.to_path_buf(), reason: os_error(&err) };
     let no_manifest = |reason: String| VerifyError::NoManifest { path: path.to_path_buf(), reason };
     let manifest_bytes = media
         .read_to_vec(layout::MANIFEST)
@@ -165,7 +166,7 @@ fn manifest_of(path: &Path, media: &mut Media) -> Result<Manifest, VerifyError> 
 }
 
 pub fn verify(path: &Path, image_sha256: Option<&str>) -> Result<Verified, VerifyError> {
-    let unreadable = |err: io::Error| VerifyError::Unreadable { path: path.to_path_buf(), reason: err.to_string() };
+    let unreadable = |err: io::Error| VerifyError::Unreadable { path: path.to_path_buf(), reason: os_error(&err) };
     let mut media = Media::open(path).map_err(unreadable)?;
     let manifest = manifest_of(path, &mut media)?;
 

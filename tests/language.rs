@@ -135,3 +135,15 @@ fn init_comments_the_new_profile_in_the_users_language() {
     let written = std::fs::read_to_string(&path).unwrap();
     assert!(written.contains("# SEC-5: 保守用の管理者 1 名と、業務を行う標準ユーザー。"), "{written}");
 }
+
+/// The operating system's reasons are English on Linux; every command translates the common ones the same way.
+#[test]
+fn a_missing_file_is_named_in_the_users_language_by_every_command() {
+    for args in [["verify", "/nonexistent/x.img"], ["report", "/nonexistent/reports"]] {
+        let (code, _, stderr) = run_in(JAPANESE, &args, None);
+        assert_eq!(code, 2);
+        assert!(stderr.contains("を読めません: ファイルまたはフォルダーがありません"), "{args:?}: {stderr}");
+        let (_, _, stderr) = run_in(ENGLISH, &args, None);
+        assert!(stderr.contains("no such file or folder"), "{args:?}: {stderr}");
+    }
+}

@@ -3,6 +3,7 @@
 use super::{EXIT_OK, EXIT_UNREADABLE, EXIT_VIOLATION, LedgerCommand, LedgerFile, Retirement, Signatures, failed};
 use crate::device::{DEFAULT_MAX_SIZE, Rules, refusals};
 use crate::fsutil::write_atomically;
+use crate::i18n::os_error;
 use crate::stick::{StickError, WriteRequest};
 use crate::write::Phase;
 use crate::{msg, t};
@@ -41,7 +42,7 @@ pub(super) fn run_verify(path: &Path, sha256: Option<&str>, json: bool) -> i32 {
 pub(super) fn run_devices(json: bool) -> i32 {
     let disks = match crate::device::list() {
         Ok(disks) => disks,
-        Err(err) => return failed(EXIT_UNREADABLE, msg!("cli.devices.cannot-list", reason = err)),
+        Err(err) => return failed(EXIT_UNREADABLE, msg!("cli.devices.cannot-list", reason = os_error(&err))),
     };
     let rules = Rules { image_size: 0, allow_fixed: false, max_size: DEFAULT_MAX_SIZE };
     if json {
@@ -222,7 +223,12 @@ pub(super) fn run_ledger(command: LedgerCommand) -> i32 {
 pub(super) fn run_report(path: &Path, html: Option<&Path>, json: bool, ledger: Option<&Path>) -> i32 {
     let fleet = match crate::report::load(path, ledger) {
         Ok(fleet) => fleet,
-        Err(err) => return failed(EXIT_UNREADABLE, msg!("cli.report.unreadable", path = path.display(), reason = err)),
+        Err(err) => {
+            return failed(
+                EXIT_UNREADABLE,
+                msg!("cli.report.unreadable", path = path.display(), reason = os_error(&err)),
+            );
+        }
     };
     if json {
         println!("{}", serde_json::to_string_pretty(&fleet).expect("the fleet serialises"));

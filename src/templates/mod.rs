@@ -12,7 +12,7 @@ mod lint;
 pub use engine::Engine;
 pub use lint::lint;
 
-use crate::i18n::Message;
+use crate::i18n::{Message, os_error};
 use crate::profile::TemplateRef;
 use crate::{msg, t};
 use include_dir::{Dir, include_dir};
@@ -263,7 +263,7 @@ impl Library {
 
 fn read_manifest(path: &Path) -> Result<SetManifest, TemplateError> {
     let text = std::fs::read_to_string(path)
-        .map_err(|err| TemplateError::Unreadable { path: path.display().to_string(), reason: err.to_string() })?;
+        .map_err(|err| TemplateError::Unreadable { path: path.display().to_string(), reason: os_error(&err) })?;
     toml::from_str(&text)
         .map_err(|err| TemplateError::BadManifest { path: path.display().to_string(), reason: err.message().into() })
 }
@@ -274,7 +274,7 @@ fn read_set_files(dir: &Path) -> Result<Vec<(String, String)>, TemplateError> {
     let mut pending = vec![dir.to_path_buf()];
     while let Some(folder) = pending.pop() {
         let entries = std::fs::read_dir(&folder)
-            .map_err(|err| TemplateError::Unreadable { path: folder.display().to_string(), reason: err.to_string() })?;
+            .map_err(|err| TemplateError::Unreadable { path: folder.display().to_string(), reason: os_error(&err) })?;
         for entry in entries.filter_map(Result::ok) {
             let path = entry.path();
             if path.is_dir() {
@@ -288,7 +288,7 @@ fn read_set_files(dir: &Path) -> Result<Vec<(String, String)>, TemplateError> {
             }
             let content = std::fs::read_to_string(&path).map_err(|err| TemplateError::Unreadable {
                 path: path.display().to_string(),
-                reason: err.to_string(),
+                reason: os_error(&err),
             })?;
             files.push((relative, content));
         }
