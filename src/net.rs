@@ -23,6 +23,20 @@ impl Network {
         Ok(Network { address, prefix })
     }
 
+    /// The text `Get-NetFirewallAddressFilter` returns for this address, whatever notation the rule was made with:
+    /// an IPv4 network with its mask spelled out (`10.20.30.0/255.255.255.0`), a single address bare, an IPv6
+    /// network with its prefix length ("Get-NetFirewallAddressFilter always returns CIDR with subnet mask notation",
+    /// dsccommunity/NetworkingDsc#404). The self-check compares these strings with what Windows gives back.
+    pub fn firewall_filter_form(&self) -> String {
+        match self.address {
+            IpAddr::V4(address) if self.prefix < 32 => {
+                let mask = u32::MAX.checked_shl(32 - u32::from(self.prefix)).unwrap_or(0);
+                format!("{address}/{}", std::net::Ipv4Addr::from(mask))
+            }
+            _ => self.to_string(),
+        }
+    }
+
     /// Whether this reaches far beyond any one site: such a range would open the terminal to the internet.
     pub fn is_too_broad(&self) -> bool {
         match self.address {
@@ -65,6 +79,24 @@ mod tests {
         assert!(Network::parse("chukan.example.lg.jp").is_err());
         assert!(Network::parse("0.0.0.0/0").unwrap().is_too_broad());
         assert!(!Network::parse("10.0.0.0/8").unwrap().is_too_broad());
+    }
+
+    #[test]
+    fn firewall_filter_form_is_what_windows_returns() {
+        let table = [
+            ("10.20.30.0/24", "10.20.30.0/255.255.255.0"),
+            ("172.16.40.0/22", "172.16.40.0/255.255.252.0"),
+            ("10.0.0.0/8", "10.0.0.0/255.0.0.0"),
+            ("10.1.2.3/31", "10.1.2.3/255.255.255.254"),
+            ("0.0.0.0/0", "0.0.0.0/0.0.0.0"),
+            ("10.20.30.5", "10.20.30.5"),
+            ("10.20.30.5/32", "10.20.30.5"),
+            ("fd00::/8", "fd00::/8"),
+            ("fd00::1", "fd00::1"),
+        ];
+        for (profile, windows) in table {
+            assert_eq!(Network::parse(profile).unwrap().firewall_filter_form(), windows, "{profile}");
+        }
     }
 
     #[test]

@@ -137,7 +137,10 @@ struct DeviceModel {
 
 #[derive(Serialize)]
 struct FirewallModel {
+    /// As the profile gives them, for `New-NetFirewallRule -RemoteAddress`.
     server_addresses: Vec<String>,
+    /// As `Get-NetFirewallAddressFilter` returns them, for the self-check ([`Network::firewall_filter_form`]).
+    server_filters: Vec<String>,
     dns_servers: Vec<String>,
     /// Time servers given as addresses; a server given by name is reached through DNS and allowed on port 123.
     ntp_servers: Vec<String>,
@@ -264,6 +267,13 @@ fn model(inputs: &ScriptInputs) -> ScriptModel {
         },
         firewall: FirewallModel {
             server_addresses: profile.intermediate_server.addresses.clone(),
+            server_filters: profile
+                .intermediate_server
+                .addresses
+                .iter()
+                .filter_map(|a| Network::parse(a).ok())
+                .map(|n| n.firewall_filter_form())
+                .collect(),
             dns_servers: profile.network.dns_servers.clone(),
             ntp_servers: profile.time.ntp_servers.iter().filter(|s| Network::parse(s).is_ok()).cloned().collect(),
             printers: profile.network.printers.clone(),
