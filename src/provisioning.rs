@@ -154,7 +154,40 @@ struct EdgeModel {
     script_sites: Vec<String>,
     /// AutoSelectCertificateForUrls entries (JSON) that pick the device certificate for the server's sites.
     certificate_selection: Vec<String>,
+    /// Policies Edge ignores on a PC that is neither domain-joined nor MDM-managed, from the policy catalog.
+    ignored_unmanaged: IgnoredPolicies,
 }
+
+/// Value names of the policies, under the browser's key and Edge Update's, that Microsoft's reference marks as
+/// taking effect only on a managed device; lists apart, since they are subkeys.
+#[derive(Serialize)]
+struct IgnoredPolicies {
+    values: Vec<String>,
+    lists: Vec<String>,
+    update_values: Vec<String>,
+}
+
+impl IgnoredPolicies {
+    fn from_catalog() -> IgnoredPolicies {
+        let managed_only = |key: &str, list: bool| -> Vec<String> {
+            crate::powershell::policy_catalog()
+                .values
+                .iter()
+                .filter(|v| v.managed_only && v.key.eq_ignore_ascii_case(key))
+                .filter(|v| (v.kind.as_deref() == Some("list")) == list)
+                .map(|v| v.name.clone())
+                .collect()
+        };
+        IgnoredPolicies {
+            values: managed_only(EDGE_POLICY_KEY, false),
+            lists: managed_only(EDGE_POLICY_KEY, true),
+            update_values: managed_only(EDGE_UPDATE_POLICY_KEY, false),
+        }
+    }
+}
+
+const EDGE_POLICY_KEY: &str = "SOFTWARE\\Policies\\Microsoft\\Edge";
+const EDGE_UPDATE_POLICY_KEY: &str = "SOFTWARE\\Policies\\Microsoft\\EdgeUpdate";
 
 #[derive(Serialize)]
 struct MediaModel {
@@ -282,6 +315,7 @@ fn model(inputs: &ScriptInputs) -> ScriptModel {
         edge: EdgeModel {
             script_sites: profile.edge.script_sites.clone().unwrap_or_else(|| urls.clone()),
             certificate_selection: certificate_selection(&urls, &inputs.device.leaf),
+            ignored_unmanaged: IgnoredPolicies::from_catalog(),
             urls,
         },
         media: MediaModel {

@@ -36,6 +36,8 @@ pub enum RenderError {
     Template(#[from] crate::templates::TemplateError),
     #[error("{}", msg!("render.invalid-answer-file", count = .0.len()))]
     InvalidAnswerFile(Vec<Diagnostic>),
+    #[error("{}", msg!("render.invalid-scripts", count = .0.len()))]
+    InvalidScripts(Vec<Diagnostic>),
     #[error("{0}")]
     Secret(#[from] crate::secrets::SecretError),
     #[error("{}", msg!("render.io", path = .path.display(), reason = .reason))]
@@ -46,7 +48,9 @@ impl RenderError {
     /// The individual findings behind the error, to print under it.
     pub fn findings(&self) -> &[Diagnostic] {
         match self {
-            RenderError::NotCompliant(_, findings) | RenderError::InvalidAnswerFile(findings) => findings,
+            RenderError::NotCompliant(_, findings)
+            | RenderError::InvalidAnswerFile(findings)
+            | RenderError::InvalidScripts(findings) => findings,
             _ => &[],
         }
     }
@@ -235,7 +239,11 @@ fn render_answer_file(
         terminal: TerminalModel {
             hostname: &profile.terminal.hostname,
             image: &profile.terminal.image,
-            product_key: profile.terminal.product_key.as_deref(),
+            product_key: profile
+                .terminal
+                .product_key
+                .as_deref()
+                .or_else(|| profile.terminal.windows.generic_install_key()),
         },
         accounts: AccountsModel { admin, operators, autologon_password },
         first_logon: FirstLogonModel {
@@ -299,13 +307,29 @@ pub fn generated_files(
         "tanmatsu provisioning media {}\r\nThe first-logon command finds this stick by this file.\r\n",
         prepared.media_id
     );
-    let mut generated: Vec<(String, Vec<u8>)> = render_scripts(&prepared.engine, &inputs)?
-        .into_iter()
-        .map(|script| (script.destination, script.bytes))
-        .collect();
+    let scripts = render_scripts(&prepared.engine, &inputs)?;
+    let findings = lint_scripts(&scripts);
+    if !findings.is_empty() {
+        return Err(RenderError::InvalidScripts(findings));
+    }
+    let mut generated: Vec<(String, Vec<u8>)> =
+        scripts.into_iter().map(|script| (script.destination, script.bytes)).collect();
     generated.push((layout::ANSWER_FILE.to_string(), prepared.answer_file.clone().into_bytes()));
     generated.push((layout::marker(&prepared.media_id), marker.into_bytes()));
     Ok(generated)
+}
+
+/// The PowerShell lint's findings in the rendered scripts: what Windows PowerShell 5.1 would refuse or get wrong.
+fn lint_scripts(scripts: &[crate::provisioning::Script]) -> Vec<Diagnostic> {
+    let texts: Vec<(String, String)> = scripts
+        .iter()
+        .map(|script| {
+            let name = script.destination.rsplit('/').next().unwrap_or(&script.destination).to_string();
+            let text = String::from_utf8_lossy(script.bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&script.bytes));
+            (name, text.into_owned())
+        })
+        .collect();
+    crate::powershell::diagnostics(&format!("{}/scripts", layout::MEDIA_DIR), &texts)
 }
 
 impl Prepared {

@@ -16,6 +16,7 @@ fn organisation_set(scratch: &Scratch, name: &str, version: u32, files: &[(&str,
     )
     .unwrap();
     for (path, content) in files {
+        std::fs::create_dir_all(dir.join(path).parent().unwrap()).unwrap();
         std::fs::write(dir.join(path), content).unwrap();
     }
 }
@@ -117,7 +118,12 @@ fn settings_windows_setup_would_ignore_are_refused_with_their_line() {
     organisation_set(&scratch, "kumiai-a", 1, &[("partials/specialize-extra.hbs", &bad)]);
     let (code, stderr) = render_with_set(&scratch, "kumiai-a@1");
     assert_eq!(code, 1, "{stderr}");
-    assert!(stderr.contains("3 problem(s)"), "{stderr}");
+    // The third component is a second Microsoft-Windows-Shell-Setup in specialize, which Setup stops on too.
+    assert!(stderr.contains("4 problem(s)"), "{stderr}");
+    assert!(
+        stderr.contains("the component `Microsoft-Windows-Shell-Setup` is given twice in the specialize pass"),
+        "{stderr}"
+    );
 
     // Each finding names a line of the rendered answer file; the line shown is the offending one.
     let finding = |needle: &str| -> String {
@@ -187,4 +193,62 @@ fn check_reports_a_broken_template_set_against_the_template_field() {
     let (code, stdout, _) = common::check(&profile, &[]);
     assert_eq!(code, 1);
     assert!(stdout.contains("prints a value unescaped") && stdout.contains("kenpo-kumiai.toml:8:"), "{stdout}");
+}
+
+/// An organisation set is written by people who do not run tanmatsu's tests: `render` itself refuses scripts that
+/// Windows PowerShell 5.1 would refuse or run wrongly, naming the script and line, and writes nothing.
+#[test]
+fn scripts_windows_would_refuse_or_misread_are_refused_with_their_line() {
+    let builtin = |path: &str| std::fs::read_to_string(repo().join("templates/builtin").join(path)).unwrap();
+    let faults = [
+        // A policy value Windows never reads (the name the review found in MED-2's step).
+        (
+            "scripts/95-removable-media.ps1.hbs",
+            "-Name $AllowInstanceIds -Value 1",
+            "-Name 'AllowDeviceInstanceIDs' -Value 1",
+            "Windows reads no value `AllowDeviceInstanceIDs` under `HKLM\\SOFTWARE\\Policies\\Microsoft\\Windows\\DeviceInstall\\Restrictions`",
+            "95-removable-media.ps1:26",
+        ),
+        // An -ArgumentList that is empty when an installer takes no arguments.
+        (
+            "scripts/Tanmatsu.Common.ps1.hbs",
+            "$process = Start-Process @start",
+            "$process = Start-Process -FilePath $file -ArgumentList $Arguments -Wait -PassThru",
+            "`Start-Process -ArgumentList` is given a value that can be empty",
+            "Tanmatsu.Common.ps1:",
+        ),
+        // One variable in two spellings.
+        (
+            "scripts/70-firewall.ps1.hbs",
+            "foreach ($profileStore in @($Store, 'PersistentStore')) {\n    Set-NetFirewallProfile -PolicyStore $profileStore",
+            "foreach ($store in @($Store, 'PersistentStore')) {\n    Set-NetFirewallProfile -PolicyStore $store",
+            "`$store` is the variable `$Store`",
+            "70-firewall.ps1:23",
+        ),
+    ];
+    for (path, from, to, message, place) in faults {
+        let scratch = Scratch::new();
+        let original = builtin(path);
+        assert!(original.contains(from), "{path} contains `{from}`");
+        organisation_set(&scratch, "kumiai-a", 1, &[(path, &original.replacen(from, to, 1))]);
+        let (code, stderr) = render_with_set(&scratch, "kumiai-a@1");
+        assert_eq!(code, 1, "{stderr}");
+        assert!(stderr.contains("Windows PowerShell 5.1 would refuse or get wrong"), "{stderr}");
+        assert!(stderr.contains(message), "{path}: `{message}` in {stderr}");
+        assert!(stderr.contains(&format!("--> tanmatsu/scripts/{place}")), "{path}: `{place}` in {stderr}");
+        assert!(!scratch.path("media").exists(), "nothing is written");
+    }
+}
+
+#[test]
+fn an_answer_file_setting_given_twice_is_refused() {
+    let scratch = Scratch::new();
+    let twice = format!(
+        "{COMPONENT_OPEN}\"Microsoft-Windows-SQMAPI\"}}}}\n      <CEIPEnabled>0</CEIPEnabled>\n      <CEIPEnabled>0</CEIPEnabled>\n{{{{/component}}}}\n"
+    );
+    organisation_set(&scratch, "kumiai-a", 1, &[("partials/specialize-extra.hbs", &twice)]);
+    let (code, stderr) = render_with_set(&scratch, "kumiai-a@1");
+    assert_eq!(code, 1, "{stderr}");
+    assert!(stderr.contains("<CEIPEnabled> is given twice here"), "{stderr}");
+    assert!(!scratch.path("media").exists(), "nothing is written");
 }

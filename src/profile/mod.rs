@@ -97,7 +97,7 @@ pub struct Terminal {
     pub windows: WindowsEdition,
     /// The image name inside the Windows media's install.wim, such as `Windows 11 Pro`.
     pub image: String,
-    /// Only needed for media that do not pick the edition by themselves.
+    /// A MAK or retail key for Setup; without one the answer file carries the generic install key of the edition.
     pub product_key: Option<String>,
 }
 
@@ -126,6 +126,14 @@ pub enum WindowsEdition {
 impl WindowsEdition {
     pub fn is_pro(self) -> bool {
         matches!(self, WindowsEdition::Windows10Pro | WindowsEdition::Windows11Pro)
+    }
+
+    /// Microsoft's generic install key for the edition: it tells Setup which edition to install, so that Setup never
+    /// stops at the key page, and activates nothing. Only Pro is ever installed (SW-1); the key is the same for
+    /// Windows 10 and 11 Pro (Schneegans' unattend-generator `resource/WindowsEdition.json`, id `pro`; Microsoft's
+    /// sample answer file carries such a key "only used to choose which edition of Windows to install").
+    pub fn generic_install_key(self) -> Option<&'static str> {
+        self.is_pro().then_some("VK7JG-NPHTM-C97JM-9MPGT-3V66T")
     }
 
     pub fn display_name(self) -> &'static str {

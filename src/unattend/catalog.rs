@@ -9,6 +9,12 @@ use std::sync::OnceLock;
 pub struct Catalog {
     pub passes: Vec<String>,
     pub components: BTreeMap<String, Component>,
+    /// Windows time zone IDs (`Tokyo Standard Time`), for settings whose values come from this list.
+    #[serde(default)]
+    pub time_zones: Vec<String>,
+    /// Language tags of Windows language packs (`ja-JP`).
+    #[serde(default)]
+    pub languages: Vec<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -36,6 +42,48 @@ pub struct Setting {
     /// List items identified by `wcm:keyValue`.
     #[serde(default)]
     pub keyed: bool,
+    /// What a value setting may hold, where the reference says.
+    #[serde(default)]
+    pub value: Option<ValueRule>,
+    /// Sibling settings that must not be given with this one.
+    #[serde(default)]
+    pub excludes: Vec<String>,
+    /// Within one list, no two items give this setting the same value (`Order`).
+    #[serde(default)]
+    pub unique_in_list: bool,
+    /// For a password's `Value`: the text Setup expects after the password once it decodes base64 of UTF-16LE.
+    #[serde(default)]
+    pub password_suffix: Option<String>,
+}
+
+/// The values a setting takes, from its page's "Values" section.
+#[derive(Debug, Deserialize)]
+#[serde(tag = "type", rename_all = "lowercase")]
+pub enum ValueRule {
+    Boolean,
+    Integer {
+        min: Option<i64>,
+        max: Option<i64>,
+    },
+    Enum {
+        #[serde(default)]
+        values: Vec<String>,
+        /// `time_zones` or `languages`: the values are that list of the catalog.
+        values_from: Option<String>,
+        #[serde(default)]
+        case_sensitive: bool,
+        /// False when the list holds only some of the valid values (Microsoft's time-zone table names one zone per
+        /// country): then only a near miss of a listed value is refused, as a misspelling.
+        #[serde(default = "yes")]
+        exhaustive: bool,
+    },
+    String {
+        max_length: Option<usize>,
+    },
+}
+
+fn yes() -> bool {
+    true
 }
 
 /// What the catalog says of one path below a component.

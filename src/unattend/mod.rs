@@ -1,6 +1,7 @@
 //! The Windows Setup answer file (`autounattend.xml`): what the templates are given, and how the result is checked.
 
 pub mod catalog;
+mod semantics;
 mod validate;
 
 pub use validate::validate;

@@ -20,6 +20,10 @@ const WCM_ACTIONS: &[&str] = &["add", "modify", "remove"];
 pub fn validate(file: &Path, xml: &str) -> Vec<Diagnostic> {
     let mut validator = Validator { file, xml, findings: Vec::new(), stack: Vec::new() };
     validator.run();
+    for (offset, message) in super::semantics::check(xml) {
+        validator.error(offset, message);
+    }
+    validator.findings.sort_by_key(|f| f.location.as_ref().map(|l| (l.line, l.column)));
     validator.findings
 }
 

@@ -1,0 +1,319 @@
+//! The lint of the rendered PowerShell: what Windows PowerShell 5.1 would refuse or get wrong, found before a
+//! stick is made. Organisation template sets are written by people who do not run tanmatsu's tests, so `render`
+//! and `build` run this on every script and refuse media with a finding.
+//!
+//! Four kinds of rule, each from a published definition rather than from memory:
+//! - [`cmdlets`]: cmdlets, parameters, parameter sets, accepted values and 5.1's own validations, from the cmdlet
+//!   catalog;
+//! - [`registry`]: every registry value written or read, from the policy catalog;
+//! - [`pitfalls`]: 5.1 behaviour that parses and runs but does the wrong thing;
+//! - syntax: the script parses (tree-sitter-powershell).
+
+mod cmdlets;
+mod pitfalls;
+mod registry;
+mod syntax;
+mod values;
+
+use crate::diagnostic::{Diagnostic, Location};
+use crate::i18n::Message;
+use crate::msg;
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::path::Path;
+use syntax::Parsed;
+use values::Env;
+
+pub use cmdlets::{WINDOWS_PROGRAMS, catalog as cmdlet_catalog};
+pub use registry::catalog as policy_catalog;
+
+/// Which family of rules a finding comes from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Rule {
+    Syntax,
+    Cmdlet,
+    Registry,
+    Pitfall,
+}
+
+/// One problem in one script.
+#[derive(Debug, Clone)]
+pub struct Finding {
+    pub rule: Rule,
+    /// Byte offset in the script.
+    pub offset: usize,
+    pub message: Message,
+}
+
+impl Finding {
+    fn new(rule: Rule, offset: usize, message: Message) -> Finding {
+        Finding { rule, offset, message }
+    }
+}
+
+/// Every finding in a set of scripts, by script name. The set is linted as a whole: functions and lists defined in
+/// one script (`Tanmatsu.Common.ps1`, `media-policy.ps1`) are known in the others.
+pub fn lint(scripts: &[(String, String)]) -> Vec<(String, Finding)> {
+    let parsed: Vec<Parsed> = scripts.iter().map(|(name, text)| Parsed::new(name, text)).collect();
+    let functions: Vec<syntax::Function> = parsed.iter().flat_map(syntax::functions).collect();
+    let sourced = Sourced { scripts: &parsed, done: RefCell::new(HashMap::new()) };
+    let mut all = Vec::new();
+    for script in &parsed {
+        let mut findings = Vec::new();
+        if let Some(offset) = script.first_error() {
+            findings.push(Finding::new(Rule::Syntax, offset, msg!("powershell.syntax")));
+        } else {
+            let is_switch = |command: &str, parameter: &str| is_switch(&functions, command, parameter);
+            let listed = syntax::commands(script, &is_switch);
+            let commands: HashMap<usize, &syntax::Command> = listed.iter().map(|c| (c.node.id(), c)).collect();
+            values::walk(script, Env::default(), &|name| sourced.env(name), &mut |node, env| {
+                if let Some(command) = commands.get(&node.id()) {
+                    cmdlets::check(script, command, env, &functions, &mut findings);
+                    let inside_helper = syntax::enclosing_function(node)
+                        .and_then(|f| functions.iter().find(|g| g.node.id() == f.id()))
+                        .is_some_and(|f| registry::is_helper(&f.name));
+                    registry::check(script, command, env, inside_helper, &mut findings);
+                }
+            });
+            pitfalls::check(script, &listed, &mut findings);
+        }
+        findings.sort_by_key(|f| f.offset);
+        all.extend(findings.into_iter().map(|f| (script.name.to_string(), f)));
+    }
+    all
+}
+
+/// The findings of [`lint`] as diagnostics, each at its line of `folder/<script>`.
+pub fn diagnostics(folder: &str, scripts: &[(String, String)]) -> Vec<Diagnostic> {
+    lint(scripts)
+        .into_iter()
+        .map(|(name, finding)| {
+            let text = scripts.iter().find(|(n, _)| *n == name).map_or("", |(_, t)| t.as_str());
+            let location = Location::at_offset(&Path::new(folder).join(&name), text, finding.offset);
+            let mut diagnostic = Diagnostic::error(finding.message).help(msg!("powershell.help", script = &name));
+            diagnostic.location = Some(location);
+            diagnostic
+        })
+        .collect()
+}
+
+fn is_switch(functions: &[syntax::Function], command: &str, parameter: &str) -> bool {
+    if let Some(function) = functions.iter().find(|f| f.name.eq_ignore_ascii_case(command)) {
+        return function
+            .parameters
+            .iter()
+            .any(|p| p.name.eq_ignore_ascii_case(parameter) && p.type_name.as_deref() == Some("switch"));
+    }
+    cmdlets::cmdlet(command).is_some_and(|c| c.is_switch(parameter))
+}
+
+/// What each dot-sourced script of the set defines, worked out once.
+struct Sourced<'a> {
+    scripts: &'a [Parsed<'a>],
+    done: RefCell<HashMap<String, Option<Env>>>,
+}
+
+impl Sourced<'_> {
+    fn env(&self, name: &str) -> Option<Env> {
+        let key = name.to_lowercase();
+        if let Some(known) = self.done.borrow().get(&key) {
+            return known.clone();
+        }
+        // Marked first, so that a script that sources itself (or a cycle) ends here.
+        self.done.borrow_mut().insert(key.clone(), None);
+        let script = self.scripts.iter().find(|s| s.name.eq_ignore_ascii_case(name))?;
+        let env = values::walk(script, Env::default(), &|inner| self.env(inner), &mut |_, _| {});
+        self.done.borrow_mut().insert(key, Some(env.clone()));
+        Some(env)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{Rule, lint};
+
+    /// The findings of one script, as (rule, line, message key).
+    fn findings(text: &str) -> Vec<(Rule, usize, String)> {
+        let scripts = vec![("test.ps1".to_string(), text.to_string())];
+        lint(&scripts)
+            .into_iter()
+            .map(|(_, f)| (f.rule, text[..f.offset].matches('\n').count() + 1, f.message.key.to_string()))
+            .collect()
+    }
+
+    fn keys(text: &str) -> Vec<String> {
+        findings(text).into_iter().map(|(_, _, key)| key).collect()
+    }
+
+    #[test]
+    fn a_clean_script_has_no_finding() {
+        let text = "$ErrorActionPreference = 'Stop'\n$names = @('a', 'b')\nforeach ($name in $names) { Write-Host $name }\n\
+                    & icacls.exe 'C:\\x' /reset | Out-Null\nif ($LASTEXITCODE -ne 0) { throw 'icacls' }\n\
+                    if ($null -eq $names) { }\nSet-NetFirewallProfile -Name Domain, Private -Enabled True -DefaultOutboundAction Block\n";
+        assert_eq!(findings(text), []);
+    }
+
+    #[test]
+    fn unknown_cmdlets_parameters_programs_and_values_are_caught() {
+        let found = findings(
+            "Get-Item -LitralPath 'C:\\'\nGet-Itemm 'x'\nformat.exe C:\nSet-NetFirewallProfile -Name Domain -DefaultOutboundAction Blok\n",
+        );
+        let expected = [
+            (Rule::Cmdlet, 1, "powershell.unknown-parameter"),
+            (Rule::Cmdlet, 2, "powershell.unknown-cmdlet"),
+            (Rule::Cmdlet, 3, "powershell.unknown-program"),
+            (Rule::Pitfall, 3, "powershell.exit-code"),
+            (Rule::Cmdlet, 4, "powershell.not-accepted"),
+        ];
+        assert_eq!(found, expected.map(|(r, l, k)| (r, l, k.to_string())));
+    }
+
+    #[test]
+    fn parameters_of_two_parameter_sets_are_caught() {
+        // -Name and -DisplayName select different parameter sets of Get-NetFirewallRule.
+        assert_eq!(keys("Get-NetFirewallRule -Name 'a' -DisplayName 'b'\n"), ["powershell.parameter-sets"]);
+        assert_eq!(keys("Get-NetFirewallRule -DisplayName 'b' -PolicyStore ActiveStore\n"), Vec::<String>::new());
+    }
+
+    #[test]
+    fn an_argument_list_that_can_be_empty_is_caught() {
+        let function = "function Invoke-It {\n    param([string[]]$Arguments = @())\n    Start-Process -FilePath 'x.exe' -ArgumentList $Arguments -Wait\n}\n";
+        assert_eq!(findings(function), [(Rule::Cmdlet, 3, "powershell.may-be-empty".to_string())]);
+        assert_eq!(keys("Start-Process -FilePath 'x.exe' -ArgumentList @()\n"), ["powershell.may-be-empty"]);
+        assert_eq!(
+            keys("$none = @()\nStart-Process -FilePath 'x.exe' -ArgumentList $none\n"),
+            ["powershell.may-be-empty"]
+        );
+        // Splatted, with the list added only when it has elements: fine.
+        let splat = "function Invoke-It {\n    param([string[]]$Arguments = @())\n    $start = @{ FilePath = 'x.exe' }\n    if ($Arguments.Count -gt 0) { $start.ArgumentList = $Arguments }\n    Start-Process @start\n}\n";
+        assert_eq!(keys(splat), Vec::<String>::new());
+        assert_eq!(keys("Start-Process -FilePath 'x.exe' -ArgumentList @('/quiet')\n"), Vec::<String>::new());
+    }
+
+    #[test]
+    fn one_variable_in_two_spellings_is_caught() {
+        let text = "$Store = 'localhost'\nforeach ($store in @($Store, 'PersistentStore')) { Write-Host $store }\n";
+        let found = keys(text);
+        assert!(found.contains(&"powershell.case-variant".to_string()), "{found:?}");
+        assert!(found.contains(&"powershell.loop-over-itself".to_string()), "{found:?}");
+        // A function reading the script's variable in another case is the same variable too.
+        let in_function = "$Group = 'tanmatsu'\nfunction Add-It {\n    Write-Host $group\n}\n";
+        assert_eq!(findings(in_function), [(Rule::Pitfall, 3, "powershell.case-variant".to_string())]);
+        // The same spelling everywhere, and `$script:` prefixes, are one variable in one spelling.
+        assert_eq!(keys("$script:Log = 'x'\nWrite-Host $Log\n"), Vec::<String>::new());
+    }
+
+    #[test]
+    fn a_native_exit_code_left_unread_and_null_on_the_right_are_caught() {
+        assert_eq!(
+            findings("& w32tm.exe /resync | Out-Null\nWrite-Host 'done'\n"),
+            [(Rule::Pitfall, 1, "powershell.exit-code".to_string())]
+        );
+        assert_eq!(keys("& w32tm.exe /resync\nif ($LASTEXITCODE -ne 0) { }\n"), Vec::<String>::new());
+        assert_eq!(keys("if ($items -eq $null) { }\n"), ["powershell.null-on-the-right"]);
+    }
+
+    #[test]
+    fn a_task_without_settings_is_caught() {
+        let task = "$a = New-ScheduledTaskAction -Execute 'x.exe'\n";
+        assert_eq!(
+            keys(&format!("{task}Register-ScheduledTask -TaskName 't' -Action $a\n")),
+            ["powershell.default-bites"]
+        );
+        let settings = "$s = New-ScheduledTaskSettingsSet -AllowStartIfOnBatteries -DontStopIfGoingOnBatteries\n";
+        assert_eq!(
+            keys(&format!("{task}{settings}Register-ScheduledTask -TaskName 't' -Action $a -Settings $s\n")),
+            Vec::<String>::new()
+        );
+    }
+
+    #[test]
+    fn registry_values_are_checked_against_the_policy_catalog() {
+        let common = "function Set-TanmatsuRegistryValue {\n    param([string]$Path, [string]$Name, $Value, [string]$Type = 'DWord')\n    $null = New-ItemProperty -LiteralPath $Path -Name $Name -Value $Value -PropertyType $Type -Force\n}\n\
+                      function Set-TanmatsuRegistryList {\n    param([string]$Path, [string[]]$Values = @())\n    $null = New-Item -Path $Path -Force\n}\n\
+                      function Get-TanmatsuRegistryValue {\n    param([string]$Path, [string]$Name)\n}\n";
+        let key = "$key = 'HKLM:\\SOFTWARE\\Policies\\Microsoft\\Windows\\DeviceInstall\\Restrictions'\n";
+        let lint_with = |body: &str| -> Vec<String> {
+            let scripts =
+                vec![("Common.ps1".to_string(), common.to_string()), ("step.ps1".to_string(), format!("{key}{body}"))];
+            lint(&scripts)
+                .into_iter()
+                .filter(|(n, _)| n == "step.ps1")
+                .map(|(_, f)| f.message.key.to_string())
+                .collect()
+        };
+        // The value name Windows reads, as a flag and as the list key beside it.
+        assert_eq!(
+            lint_with(
+                "Set-TanmatsuRegistryValue -Path $key -Name 'AllowInstanceIDs' -Value 1\nSet-TanmatsuRegistryList -Path \"$key\\AllowInstanceIDs\" -Values @('X')\n"
+            ),
+            Vec::<String>::new()
+        );
+        // The name Windows never reads, whether as a flag or as a list.
+        assert_eq!(
+            lint_with("Set-TanmatsuRegistryValue -Path $key -Name 'AllowDeviceInstanceIDs' -Value 1\n"),
+            ["powershell.registry-unknown-value"]
+        );
+        assert_eq!(
+            lint_with(
+                "foreach ($list in @('AllowDeviceInstanceIDs')) { Set-TanmatsuRegistryList -Path \"$key\\$list\" -Values @('X') }\n"
+            ),
+            ["powershell.registry-unknown-value"]
+        );
+        // A string where Windows reads a number, and a path the lint cannot follow.
+        assert_eq!(
+            lint_with(
+                "Set-TanmatsuRegistryValue -Path 'HKLM:\\SOFTWARE\\Policies\\Microsoft\\Windows\\WindowsUpdate\\AU' -Name 'NoAutoUpdate' -Value '1' -Type 'String'\n"
+            ),
+            ["powershell.registry-type"]
+        );
+        // A list policy read as one value, and a single value written as a list.
+        assert_eq!(
+            lint_with(
+                "$edge = 'HKLM:\\SOFTWARE\\Policies\\Microsoft\\Edge'\n$x = Get-TanmatsuRegistryValue -Path $edge -Name 'URLAllowlist'\n"
+            ),
+            ["powershell.registry-a-list"]
+        );
+        assert_eq!(
+            lint_with("Set-TanmatsuRegistryList -Path \"$key\\AllowDenyLayered\" -Values @('1')\n"),
+            ["powershell.registry-not-a-list"]
+        );
+        assert_eq!(
+            lint_with("Set-TanmatsuRegistryValue -Path (Get-Location) -Name 'AllowDenyLayered' -Value 1\n"),
+            ["powershell.registry-unknown-path"]
+        );
+        // reg.exe is read the same way.
+        let reg = "& reg.exe add 'HKLM\\SOFTWARE\\Policies\\Microsoft\\Windows\\DeviceInstall\\Restrictions' /v";
+        let checked = "/t REG_DWORD /d 1 /f\nif ($LASTEXITCODE -ne 0) { throw 'reg' }\n";
+        assert_eq!(lint_with(&format!("{reg} AllowInstanceIDs {checked}")), Vec::<String>::new());
+        assert_eq!(
+            lint_with(&format!("{reg} AllowDeviceInstanceIDs {checked}")),
+            ["powershell.registry-unknown-value"]
+        );
+        // Edge: an allowed value, one outside the allowed ones, a policy Edge ignores on an unmanaged PC.
+        let edge = "$edge = 'HKLM:\\SOFTWARE\\Policies\\Microsoft\\Edge'\n";
+        assert_eq!(
+            lint_with(&format!(
+                "{edge}Set-TanmatsuRegistryValue -Path $edge -Name 'DefaultJavaScriptSetting' -Value 2\n"
+            )),
+            Vec::<String>::new()
+        );
+        assert_eq!(
+            lint_with(&format!(
+                "{edge}Set-TanmatsuRegistryValue -Path $edge -Name 'DefaultJavaScriptSetting' -Value 7\n"
+            )),
+            ["powershell.registry-data"]
+        );
+        assert_eq!(
+            lint_with(&format!(
+                "{edge}Set-TanmatsuRegistryValue -Path $edge -Name 'HomepageLocation' -Value 'https://x/' -Type 'String'\n"
+            )),
+            ["powershell.registry-managed-only"]
+        );
+    }
+
+    #[test]
+    fn a_script_that_does_not_parse_is_caught() {
+        assert_eq!(keys("function Broken {\n    if ($x { }\n}\n"), ["powershell.syntax"]);
+    }
+}
