@@ -32,14 +32,18 @@ come from the HAND table below, each entry with the page it
 rests on and a quote; the script checks that every quote still occurs in its page.
 
 Two top-level lists, with their pages in "table_sources" ({"source", "complete", "note"} for each):
-  time_zones  Windows time zone IDs from the manufacture docs' "Default Time Zones" page. That page lists only each
-              country's default zone ("complete": false), so TimeZone's enum says "exhaustive": false.
+  time_zones  Windows time zone IDs from the manufacture docs' "Default Time Zones" page, which lists only each
+              country's default zone ("complete": false; TimeZone's enum then says "exhaustive": false), joined
+              with every ID of CLDR's windowsZones when --windows-zones gives it ("complete": true).
   languages   language tags of the language packs and language interface packs from "Available Language Packs for
               Windows"; the UI-language settings take "values_from": "languages".
 A list whose page is missing from the source is left out, and so is every reference to it.
 
 Usage:
-    scripts/gen-unattend-catalog.py --git-dir PATH/TO/commercialization-public/.git [--rev HEAD] > data/unattend-catalog.json
+    scripts/gen-unattend-catalog.py --git-dir PATH/TO/commercialization-public/.git [--rev HEAD] \
+        [--windows-zones tzlocal-5.4.5-windows_tz.py] > data/unattend-catalog.json
+  (the committed catalog was made with --windows-zones from the wheel tzlocal 5.4.5 on PyPI, tzlocal/windows_tz.py,
+  which tzlocal generates from Unicode CLDR's windowsZones.xml: `pip download --no-deps tzlocal==5.4.5`)
     scripts/gen-unattend-catalog.py --folder PATH/TO/customize/desktop/unattend --source-note "…" > data/unattend-catalog.json
 With --folder the two tables are read from ../../../manufacture/desktop beside the folder, if it is there.
 """
@@ -528,12 +532,26 @@ def language_table(text):
     return sorted(tags, key=str.lower)
 
 
+def windows_zone_ids(text):
+    """The Windows zone IDs of CLDR's windowsZones.xml (mapZone other="…") or of tzlocal's win_tz dictionary."""
+    found = set(re.findall(r'<mapZone other="([^"]+)"', text))
+    if not found:
+        block = text.split("win_tz = {", 1)[1].split("}", 1)[0]
+        found = set(re.findall(r'^\s*"([^"]+)": "', block, flags=re.M))
+    if not found:
+        sys.exit("--windows-zones: no Windows zone IDs found")
+    return found
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--git-dir")
     parser.add_argument("--rev", default="HEAD")
     parser.add_argument("--folder")
     parser.add_argument("--source-note", default="")
+    parser.add_argument("--windows-zones",
+                        help="Unicode CLDR's windowsZones.xml, or tzlocal's windows_tz.py generated from it: every "
+                             "Windows time zone ID, so that TimeZone's list is complete")
     args = parser.parse_args()
     if args.git_dir:
         raw_pages = list(pages_from_git(args.git_dir, args.rev))
@@ -626,6 +644,15 @@ def main():
             "complete": False,
             "note": "The default time zone of each country or region; Windows has more (tzutil /l lists them).",
         }
+    if args.windows_zones:
+        # CLDR maps every Windows zone ID to IANA zones (supplemental/windowsZones.xml): with it the list is whole.
+        zones = windows_zone_ids(open(args.windows_zones, encoding="utf-8").read())
+        tables["time_zones"] = sorted(set(tables.get("time_zones", [])) | zones)
+        table_sources["time_zones"] = {
+            "source": where(TIME_ZONES_PAGE) + "; Unicode CLDR windowsZones (" + args.windows_zones.rsplit("/", 1)[-1] + ")",
+            "complete": True,
+            "note": "Every Windows time zone ID that CLDR maps, with the reference's default zones.",
+        }
     languages_text = other(LANGUAGES_PAGE)
     if languages_text:
         tables["languages"] = language_table(languages_text)
@@ -637,6 +664,8 @@ def main():
     for component in catalog.values():
         for entry in component["settings"].values():
             value = entry.get("value", {})
+            if value.get("values_from") == "time_zones" and table_sources.get("time_zones", {}).get("complete"):
+                value.pop("exhaustive", None)
             if "values_from" in value and value["values_from"] not in tables:
                 # The list's page is missing: the setting keeps only what its own page says, that it is a string.
                 entry["value"] = {"type": "string", "max_length": value.get("max_length"),

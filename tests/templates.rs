@@ -206,7 +206,7 @@ fn scripts_windows_would_refuse_or_misread_are_refused_with_their_line() {
             "scripts/95-removable-media.ps1.hbs",
             "-Name $AllowInstanceIds -Value 1",
             "-Name 'AllowDeviceInstanceIDs' -Value 1",
-            "Windows reads no value `AllowDeviceInstanceIDs` under `HKLM\\SOFTWARE\\Policies\\Microsoft\\Windows\\DeviceInstall\\Restrictions`",
+            "the policy catalog has no value `AllowDeviceInstanceIDs` under `HKLM\\SOFTWARE\\Policies\\Microsoft\\Windows\\DeviceInstall\\Restrictions`",
             "95-removable-media.ps1:26",
         ),
         // An -ArgumentList that is empty when an installer takes no arguments.

@@ -35,6 +35,8 @@ pub struct Parameter {
     /// Parameter set → whether the parameter is mandatory in it.
     pub sets: BTreeMap<String, bool>,
     pub accepted_values: Option<Vec<String>>,
+    /// Where it binds when given without its name.
+    pub position: Option<usize>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -69,24 +71,62 @@ const COMMON_PARAMETERS: &[&str] = &[
     "WarningVariable",
     "WhatIf",
     "Confirm",
+    // Their aliases (about_CommonParameters).
+    "db",
+    "ea",
+    "ev",
+    "infa",
+    "iv",
+    "ob",
+    "ov",
+    "pv",
+    "vb",
+    "wa",
+    "wv",
+    "wi",
+    "cf",
 ];
 
-/// Programs of Windows itself that the scripts may run.
+/// Built-in aliases of Windows PowerShell 5.1 that scripts commonly use, and the cmdlets they stand for.
+const ALIASES: &[(&str, &str)] = &[
+    ("%", "ForEach-Object"),
+    ("?", "Where-Object"),
+    ("foreach", "ForEach-Object"),
+    ("where", "Where-Object"),
+    ("select", "Select-Object"),
+    ("sort", "Sort-Object"),
+];
+
+/// Programs of Windows itself (System32, present on every Windows 10/11 Pro) that the scripts may run.
 pub const WINDOWS_PROGRAMS: &[&str] = &[
     "auditpol.exe",
+    "bcdedit.exe",
+    "cmd.exe",
+    "dism.exe",
     "dxdiag.exe",
     "gpupdate.exe",
     "icacls.exe",
+    "manage-bde.exe",
     "msg.exe",
     "msiexec.exe",
+    "net.exe",
+    "netsh.exe",
+    "pnputil.exe",
+    "powercfg.exe",
     "powershell.exe",
     "reg.exe",
+    "sc.exe",
+    "schtasks.exe",
     "secedit.exe",
+    "tzutil.exe",
     "w32tm.exe",
+    "wevtutil.exe",
+    "wusa.exe",
 ];
 
 pub fn cmdlet(name: &str) -> Option<&'static Cmdlet> {
     let catalog = catalog();
+    let name = ALIASES.iter().find(|(alias, _)| alias.eq_ignore_ascii_case(name)).map_or(name, |(_, cmdlet)| cmdlet);
     catalog
         .cmdlets
         .get(name)
@@ -94,14 +134,24 @@ pub fn cmdlet(name: &str) -> Option<&'static Cmdlet> {
 }
 
 impl Cmdlet {
-    /// The parameter written `-written`: by name or alias, in any case.
+    /// The parameter written `-written`: by name or alias in any case, or by a prefix of exactly one name, as
+    /// PowerShell binds them.
     pub fn parameter(&self, written: &str) -> Option<(&str, &Parameter)> {
-        self.parameters
-            .iter()
-            .find(|(name, p)| {
-                name.eq_ignore_ascii_case(written) || p.aliases.iter().any(|a| a.eq_ignore_ascii_case(written))
-            })
-            .map(|(name, p)| (name.as_str(), p))
+        let exact = self.parameters.iter().find(|(name, p)| {
+            name.eq_ignore_ascii_case(written) || p.aliases.iter().any(|a| a.eq_ignore_ascii_case(written))
+        });
+        let found = exact.or_else(|| {
+            let lower = written.to_lowercase();
+            let mut prefixed = self.parameters.iter().filter(|(name, _)| name.to_lowercase().starts_with(&lower));
+            let first = prefixed.next();
+            first.filter(|_| prefixed.next().is_none())
+        });
+        found.map(|(name, p)| (name.as_str(), p))
+    }
+
+    /// The parameter that takes the argument at `position` among those given without a name.
+    fn positional(&self, position: usize) -> Option<(&str, &Parameter)> {
+        self.parameters.iter().find(|(_, p)| p.position == Some(position)).map(|(name, p)| (name.as_str(), p))
     }
 
     pub fn is_switch(&self, written: &str) -> bool {
@@ -128,7 +178,7 @@ pub fn check(
     if command.operator.is_some() && (name.starts_with('$') || name.contains('\\')) {
         return; // a script of the set, run by path
     }
-    if name.to_lowercase().ends_with(".exe") {
+    if name.to_lowercase().ends_with(".exe") || name.eq_ignore_ascii_case("reg") {
         if !WINDOWS_PROGRAMS.iter().any(|p| p.eq_ignore_ascii_case(name)) {
             findings.push(Finding::new(Rule::Cmdlet, line, msg!("powershell.unknown-program", program = name)));
         }
@@ -153,8 +203,19 @@ pub fn check(
         return;
     };
     let mut used: Vec<&str> = Vec::new();
+    let mut position = 0;
     for argument in &command.arguments {
-        let Some(parameter) = argument.parameter else { continue };
+        if argument.splat {
+            continue;
+        }
+        let Some(parameter) = argument.parameter else {
+            // Bound by position: the same value checks as by name, no parameter-set check.
+            if let Some((canonical, definition)) = cmdlet.positional(position) {
+                check_argument(script, command, name, canonical, definition, argument, env, functions, findings);
+            }
+            position += 1;
+            continue;
+        };
         let written = super::syntax::parameter_name(script.source(parameter));
         if is_common(written) {
             continue;
@@ -168,43 +229,9 @@ pub fn check(
             continue;
         };
         used.push(canonical);
-        if let Some(accepted) = &definition.accepted_values {
-            for value in argument.values.iter().filter_map(|v| literal(script, *v)) {
-                if !accepted.iter().any(|a| a.eq_ignore_ascii_case(&value)) {
-                    findings.push(Finding::new(
-                        Rule::Cmdlet,
-                        line,
-                        msg!(
-                            "powershell.not-accepted",
-                            command = name,
-                            parameter = canonical,
-                            value = &value,
-                            accepted = accepted.join(", ")
-                        ),
-                    ));
-                }
-            }
-        }
-        for validation in catalog().windows_powershell_5_1.iter().filter(|v| v.rule == "not-empty") {
-            if validation.cmdlet.eq_ignore_ascii_case(name)
-                && validation.parameter.eq_ignore_ascii_case(canonical)
-                && argument.values.iter().any(|v| may_be_empty(script, *v, env, functions))
-            {
-                findings.push(Finding::new(
-                    Rule::Cmdlet,
-                    line,
-                    msg!(
-                        "powershell.may-be-empty",
-                        command = name,
-                        parameter = canonical,
-                        why = &validation.why,
-                        source = &validation.source
-                    ),
-                ));
-            }
-        }
+        check_argument(script, command, name, canonical, definition, argument, env, functions, findings);
     }
-    if !used.is_empty() && !cmdlet.parameter_sets.is_empty() {
+    if !used.is_empty() && !cmdlet.parameter_sets.is_empty() && !command.is_splatted() {
         let shared = cmdlet.parameter_sets.iter().any(|set| {
             used.iter().all(|p| cmdlet.parameters.get(*p).is_some_and(|definition| definition.sets.contains_key(set)))
         });
@@ -216,6 +243,61 @@ pub fn check(
                     "powershell.parameter-sets",
                     command = name,
                     parameters = used.iter().map(|p| format!("-{p}")).collect::<Vec<_>>().join(" ")
+                ),
+            ));
+        }
+    }
+}
+
+/// The value checks of one argument bound to `canonical`: accepted values, and 5.1's refusals of empty ones.
+#[allow(clippy::too_many_arguments)]
+fn check_argument(
+    script: &Parsed<'_>,
+    command: &Command<'_>,
+    name: &str,
+    canonical: &str,
+    definition: &Parameter,
+    argument: &super::syntax::Argument<'_>,
+    env: &Env,
+    functions: &[Function<'_>],
+    findings: &mut Vec<Finding>,
+) {
+    let line = command.node.start_byte();
+    if let Some(accepted) = &definition.accepted_values {
+        // An enumeration also takes its number, and flags a comma-separated string ('Domain,Private').
+        let values = argument.values.iter().filter_map(|v| literal(script, *v));
+        let words: Vec<String> =
+            values.flat_map(|v| v.split(',').map(|w| w.trim().to_string()).collect::<Vec<_>>()).collect();
+        for value in words.into_iter().filter(|w| w.parse::<i64>().is_err()) {
+            if !accepted.iter().any(|a| a.eq_ignore_ascii_case(&value)) {
+                findings.push(Finding::new(
+                    Rule::Cmdlet,
+                    line,
+                    msg!(
+                        "powershell.not-accepted",
+                        command = name,
+                        parameter = canonical,
+                        value = &value,
+                        accepted = accepted.join(", ")
+                    ),
+                ));
+            }
+        }
+    }
+    for validation in catalog().windows_powershell_5_1.iter().filter(|v| v.rule == "not-empty") {
+        if validation.cmdlet.eq_ignore_ascii_case(name)
+            && validation.parameter.eq_ignore_ascii_case(canonical)
+            && argument.values.iter().any(|v| may_be_empty(script, *v, env, functions))
+        {
+            findings.push(Finding::new(
+                Rule::Cmdlet,
+                line,
+                msg!(
+                    "powershell.may-be-empty",
+                    command = name,
+                    parameter = canonical,
+                    why = &validation.why,
+                    source = &validation.source
                 ),
             ));
         }

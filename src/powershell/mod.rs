@@ -27,6 +27,9 @@ use values::Env;
 pub use cmdlets::{WINDOWS_PROGRAMS, catalog as cmdlet_catalog};
 pub use registry::catalog as policy_catalog;
 
+/// Syntax-tree depth beyond which a script is refused rather than walked (the built-in scripts reach 76).
+const MAX_DEPTH: usize = 400;
+
 /// Which family of rules a finding comes from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Rule {
@@ -60,8 +63,12 @@ pub fn lint(scripts: &[(String, String)]) -> Vec<(String, Finding)> {
     let mut all = Vec::new();
     for script in &parsed {
         let mut findings = Vec::new();
+        let (depth, deepest) = script.depth();
         if let Some(offset) = script.first_error() {
             findings.push(Finding::new(Rule::Syntax, offset, msg!("powershell.syntax")));
+        } else if depth > MAX_DEPTH {
+            // The rules walk the tree recursively; no script of a template set nests anywhere near this.
+            findings.push(Finding::new(Rule::Syntax, deepest, msg!("powershell.too-deep", max = MAX_DEPTH)));
         } else {
             let is_switch = |command: &str, parameter: &str| is_switch(&functions, command, parameter);
             let listed = syntax::commands(script, &is_switch);
@@ -196,11 +203,12 @@ mod tests {
         let found = keys(text);
         assert!(found.contains(&"powershell.case-variant".to_string()), "{found:?}");
         assert!(found.contains(&"powershell.loop-over-itself".to_string()), "{found:?}");
-        // A function reading the script's variable in another case is the same variable too.
-        let in_function = "$Group = 'tanmatsu'\nfunction Add-It {\n    Write-Host $group\n}\n";
+        // A function setting the script's variable in another case, too; a read in another case is only style.
+        let in_function = "$Group = 'tanmatsu'\nfunction Add-It {\n    $group = 'x'\n    Write-Host $group\n}\n";
         assert_eq!(findings(in_function), [(Rule::Pitfall, 3, "powershell.case-variant".to_string())]);
         // The same spelling everywhere, and `$script:` prefixes, are one variable in one spelling.
         assert_eq!(keys("$script:Log = 'x'\nWrite-Host $Log\n"), Vec::<String>::new());
+        assert_eq!(keys("$ComputerName = 'x'\nWrite-Host $computerName\n"), Vec::<String>::new());
     }
 
     #[test]
@@ -282,6 +290,13 @@ mod tests {
             lint_with("Set-TanmatsuRegistryValue -Path (Get-Location) -Name 'AllowDenyLayered' -Value 1\n"),
             ["powershell.registry-unknown-path"]
         );
+        // A name set in either branch of a condition is checked in both.
+        assert_eq!(
+            lint_with(
+                "if ($x) { $name = 'AllowInstanceIDs' } else { $name = 'AllowDeviceInstanceIDs' }\nSet-TanmatsuRegistryValue -Path $key -Name $name -Value 1\n"
+            ),
+            ["powershell.registry-unknown-value"]
+        );
         // reg.exe is read the same way.
         let reg = "& reg.exe add 'HKLM\\SOFTWARE\\Policies\\Microsoft\\Windows\\DeviceInstall\\Restrictions' /v";
         let checked = "/t REG_DWORD /d 1 /f\nif ($LASTEXITCODE -ne 0) { throw 'reg' }\n";
@@ -313,7 +328,9 @@ mod tests {
     }
 
     #[test]
-    fn a_script_that_does_not_parse_is_caught() {
+    fn a_script_that_does_not_parse_or_nests_too_deep_is_caught() {
         assert_eq!(keys("function Broken {\n    if ($x { }\n}\n"), ["powershell.syntax"]);
+        let deep = format!("$x = {}1{}\n", "(".repeat(2000), ")".repeat(2000));
+        assert_eq!(keys(&deep), ["powershell.too-deep"]);
     }
 }

@@ -78,10 +78,16 @@ pub fn check(script: &Parsed<'_>, commands: &[Command<'_>], findings: &mut Vec<F
     }
 }
 
-/// Each scope (the script, and each function with the script's variables it can read) uses one spelling per name.
+/// Each scope (the script, and each function with the script's variables it can see) sets each variable under one
+/// spelling. Only definitions count (assignments, loop variables, parameters): a read in another case is only style,
+/// two definitions in two cases are the fault that overwrote the firewall's policy store.
 fn case_variants(script: &Parsed<'_>, findings: &mut Vec<Finding>) {
-    let variables: Vec<(Node, Option<Node>)> =
-        script.nodes().into_iter().filter(|n| n.kind() == "variable").map(|n| (n, enclosing_function(n))).collect();
+    let variables: Vec<(Node, Option<Node>)> = script
+        .nodes()
+        .into_iter()
+        .filter(|n| n.kind() == "variable" && is_definition(*n))
+        .map(|n| (n, enclosing_function(n)))
+        .collect();
     let mut scopes: Vec<Option<Node>> = variables.iter().map(|(_, f)| *f).collect();
     scopes.sort_by_key(|f| f.map(|n| n.id()));
     scopes.dedup_by_key(|f| f.map(|n| n.id()));
@@ -119,8 +125,35 @@ fn case_variants(script: &Parsed<'_>, findings: &mut Vec<Finding>) {
     }
 }
 
+/// Whether `variable` is set where it stands: an assignment's target, a loop variable or a parameter.
+fn is_definition(variable: Node<'_>) -> bool {
+    if let Some("foreach_statement" | "script_parameter") = variable.parent().map(|p| p.kind()) {
+        return true;
+    }
+    let mut node = variable;
+    while let Some(parent) = node.parent() {
+        match parent.kind() {
+            "left_assignment_expression" => return true,
+            "unary_expression"
+            | "array_literal_expression"
+            | "range_expression"
+            | "format_expression"
+            | "multiplicative_expression"
+            | "additive_expression"
+            | "comparison_expression"
+            | "bitwise_expression"
+            | "logical_expression" => node = parent,
+            _ => return false,
+        }
+    }
+    false
+}
+
 fn defaults_that_bite(script: &Parsed<'_>, command: &Command<'_>, findings: &mut Vec<Finding>) {
     let Some(name) = command.literal_name(script) else { return };
+    if command.is_splatted() {
+        return; // the parameter may be in the hashtable
+    }
     for default in DEFAULTS_THAT_BITE.iter().filter(|d| d.cmdlet.eq_ignore_ascii_case(name)) {
         let given = std::iter::once(default.parameter)
             .chain(default.or.iter().copied())
@@ -166,7 +199,10 @@ fn unchecked_exit_code(script: &Parsed<'_>, command: Node<'_>, findings: &mut Ve
         }
         statement = parent;
     }
-    let mentions = |n: Node<'_>| script.source(n).to_lowercase().contains("$lastexitcode");
+    let mentions = |n: Node<'_>| {
+        let text = script.source(n).to_lowercase();
+        text.contains("$lastexitcode") || text.contains("$?")
+    };
     if mentions(statement) {
         return;
     }

@@ -115,6 +115,15 @@ pub fn check(script: &Parsed<'_>, command: &Command<'_>, env: &Env, inside_helpe
         return reg_exe(script, command, env, findings);
     }
     let Some(accessor) = ACCESSORS.iter().find(|a| a.command.eq_ignore_ascii_case(name)) else { return };
+    if command.is_splatted() {
+        // The path and name are in a hashtable the lint does not follow.
+        findings.push(Finding::new(
+            Rule::Registry,
+            command.node.start_byte(),
+            msg!("powershell.registry-unknown-path", command = name),
+        ));
+        return;
+    }
     let line = command.node.start_byte();
     let argument = |parameter: &str, position: usize| {
         command.named(script, parameter).map(|a| a.values.clone()).or_else(|| {
@@ -172,8 +181,7 @@ pub fn check(script: &Parsed<'_>, command: &Command<'_>, env: &Env, inside_helpe
             }
             (Shape::List, _) => {
                 let (parent, leaf) = key.rsplit_once('\\').unwrap_or(("", key.as_str()));
-                let writes = !name.to_lowercase().starts_with("get-");
-                check_value(parent, leaf, Some("list"), None, writes, line, findings);
+                check_value(parent, leaf, Some("list"), None, sets(name), line, findings);
             }
             (Shape::Value, Some(None)) => {
                 if !inside_helper {
@@ -187,8 +195,7 @@ pub fn check(script: &Parsed<'_>, command: &Command<'_>, env: &Env, inside_helpe
             (Shape::Value, Some(Some(value_names))) => {
                 for value_name in value_names {
                     let written = kind.as_deref().map(registry_type);
-                    let writes = !name.to_lowercase().starts_with("get-");
-                    check_value(&key, value_name, written, data.as_deref(), writes, line, findings);
+                    check_value(&key, value_name, written, data.as_deref(), sets(name), line, findings);
                 }
             }
         }
@@ -243,17 +250,30 @@ fn reg_exe(script: &Parsed<'_>, command: &Command<'_>, env: &Env, findings: &mut
             let kind =
                 option("/t").flatten().or_else(|| verb.eq_ignore_ascii_case("add").then(|| "REG_SZ".to_string()));
             let data = option("/d").flatten().map(|d| vec![d]);
-            let writes = !verb.eq_ignore_ascii_case("query");
-            check_value(&key, &value_name, kind.as_deref(), data.as_deref(), writes, line, findings);
+            check_value(
+                &key,
+                &value_name,
+                kind.as_deref(),
+                data.as_deref(),
+                verb.eq_ignore_ascii_case("add"),
+                line,
+                findings,
+            );
         }
     }
+}
+
+/// Whether `command` sets a value (rather than reading, testing or removing it).
+fn sets(command: &str) -> bool {
+    let command = command.to_lowercase();
+    command.starts_with("set-") || command.starts_with("new-")
 }
 
 /// `HKLM:\SOFTWARE\…` (or `HKEY_LOCAL_MACHINE\…`, `Registry::HKEY_LOCAL_MACHINE\…`) → `SOFTWARE\…`; `None` for any
 /// other hive or a file-system path.
 fn machine_key(path: &str) -> Option<String> {
     let lower = path.to_lowercase();
-    let rest = ["registry::hkey_local_machine\\", "hkey_local_machine\\", "hklm:\\", "hklm\\"]
+    let rest = ["registry::hkey_local_machine\\", "hkey_local_machine\\", "hklm:\\", "hklm\\", "hklm:"]
         .iter()
         .find_map(|prefix| lower.starts_with(prefix).then(|| &path[prefix.len()..]))?;
     Some(rest.trim_end_matches('\\').to_string())
@@ -290,13 +310,13 @@ fn known_key(key: &str) -> bool {
     })
 }
 
-/// `writes`: the command sets the value (a policy Edge ignores unmanaged is a finding only when set).
+/// `sets`: the command sets the value (a policy Edge ignores unmanaged is a finding only when set).
 fn check_value(
     key: &str,
     name: &str,
     kind: Option<&str>,
     data: Option<&[String]>,
-    writes: bool,
+    sets: bool,
     line: usize,
     findings: &mut Vec<Finding>,
 ) {
@@ -308,7 +328,8 @@ fn check_value(
     if entries.is_empty() {
         let known: Vec<&str> =
             catalog().values.iter().filter(|v| key_matches(&v.key, key)).map(|v| v.name.as_str()).collect();
-        let hint = crate::suggest::did_you_mean(name, known.iter().copied()).unwrap_or_default();
+        let hint =
+            crate::suggest::did_you_mean(name, known.iter().copied()).map(|h| format!(" (`{h}`?)")).unwrap_or_default();
         findings.push(Finding::new(
             Rule::Registry,
             line,
@@ -341,7 +362,10 @@ fn check_value(
     if let (Some(allowed), Some(data)) = (&entry.allowed, data) {
         let allowed: Vec<String> = allowed.iter().map(json_text).collect();
         for value in data {
-            if !allowed.iter().any(|a| a.eq_ignore_ascii_case(value)) {
+            if !allowed
+                .iter()
+                .any(|a| a.eq_ignore_ascii_case(value) || Some(a.as_str()) == as_decimal(value).as_deref())
+            {
                 findings.push(Finding::new(
                     Rule::Registry,
                     line,
@@ -356,13 +380,19 @@ fn check_value(
             }
         }
     }
-    if writes && entry.managed_only {
+    if sets && entry.managed_only {
         findings.push(Finding::new(
             Rule::Registry,
             line,
             msg!("powershell.registry-managed-only", name = name, source = &entry.source),
         ));
     }
+}
+
+/// `0x10` → `16`, as Windows stores a DWORD given in hexadecimal.
+fn as_decimal(value: &str) -> Option<String> {
+    let hex = value.strip_prefix("0x").or_else(|| value.strip_prefix("0X"))?;
+    u64::from_str_radix(hex, 16).ok().map(|n| n.to_string())
 }
 
 fn json_text(value: &serde_json::Value) -> String {

@@ -28,6 +28,20 @@ impl<'a> Parsed<'a> {
         descendants(self.tree.root_node())
     }
 
+    /// How deep the tree nests, and the byte offset of its deepest node.
+    pub fn depth(&self) -> (usize, usize) {
+        let mut deepest = (0, 0);
+        let mut stack = vec![(self.tree.root_node(), 0)];
+        while let Some((node, depth)) = stack.pop() {
+            if depth > deepest.0 {
+                deepest = (depth, node.start_byte());
+            }
+            let mut cursor = node.walk();
+            stack.extend(node.children(&mut cursor).map(|c| (c, depth + 1)));
+        }
+        deepest
+    }
+
     /// The first syntax error's byte offset, if any.
     pub fn first_error(&self) -> Option<usize> {
         self.nodes().into_iter().find(|n| n.is_error() || n.is_missing()).map(|n| n.start_byte())
@@ -99,6 +113,8 @@ pub fn variable_spelling(spelling: &str) -> &str {
 pub struct Argument<'t> {
     pub parameter: Option<Node<'t>>,
     pub values: Vec<Node<'t>>,
+    /// A hashtable splatted into the call (`@start`): its parameters are not known from the text.
+    pub splat: bool,
 }
 
 /// A command invocation.
@@ -126,10 +142,20 @@ impl<'t> Command<'t> {
         })
     }
 
-    /// The arguments given by position, in order.
-    pub fn positional(&self) -> Vec<&Argument<'t>> {
-        self.arguments.iter().filter(|a| a.parameter.is_none()).collect()
+    /// Whether a hashtable is splatted into the call (`@start`): its parameters are not known from the text.
+    pub fn is_splatted(&self) -> bool {
+        self.arguments.iter().any(|a| a.splat)
     }
+
+    /// The arguments given by position, in order (a splatted hashtable is none).
+    pub fn positional(&self) -> Vec<&Argument<'t>> {
+        self.arguments.iter().filter(|a| a.parameter.is_none() && !a.splat).collect()
+    }
+}
+
+fn is_splat(script: &Parsed<'_>, node: Node<'_>) -> bool {
+    let node = unwrap(node);
+    node.kind() == "variable" && script.source(node).starts_with('@')
 }
 
 /// `-Name:` → `Name`.
@@ -178,12 +204,13 @@ pub fn commands<'t>(script: &'t Parsed<'_>, is_switch: &dyn Fn(&str, &str) -> bo
                             if takes_value && elements.get(next).is_some_and(|n| n.kind() != "command_parameter") {
                                 (values, after) = value_run(&elements, next);
                             }
-                            arguments.push(Argument { parameter: Some(element), values });
+                            arguments.push(Argument { parameter: Some(element), values, splat: false });
                             index = after;
                         }
                         _ => {
                             let (values, after) = value_run(&elements, index);
-                            arguments.push(Argument { parameter: None, values });
+                            let splat = values.len() == 1 && is_splat(script, values[0]);
+                            arguments.push(Argument { parameter: None, values, splat });
                             index = after;
                         }
                     }

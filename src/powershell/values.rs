@@ -181,6 +181,20 @@ fn visit_node<'t>(
                     ("=", Some(value)) => env.eval(script, value),
                     _ => None,
                 };
+                // Set in one branch of a condition, the variable may still hold what it held before (if it held anything).
+                let value = if is_conditional(node) {
+                    match (env.variables.get(&key).cloned(), value) {
+                        (Some(Some(mut before)), Some(now)) => {
+                            before.extend(now);
+                            before.dedup();
+                            Some(before)
+                        }
+                        (None, now) => now,
+                        _ => None,
+                    }
+                } else {
+                    value
+                };
                 env.set(key, value);
             }
         }
@@ -252,6 +266,20 @@ fn visit_node<'t>(
             }
         }
     }
+}
+
+/// Whether `node` runs only on some paths: inside an `if`, `switch`, loop or `try` of its scope.
+fn is_conditional(node: Node<'_>) -> bool {
+    let mut current = node.parent();
+    while let Some(n) = current {
+        match n.kind() {
+            "if_statement" | "switch_statement" | "while_statement" | "do_statement" | "for_statement"
+            | "try_statement" | "trap_statement" => return true,
+            "function_statement" | "script_block_expression" => return false,
+            _ => current = n.parent(),
+        }
+    }
+    false
 }
 
 /// The file name of a script of the set that `command` dot-sources: `. (Join-Path $PSScriptRoot 'x.ps1')` or

@@ -97,7 +97,8 @@ pub struct Terminal {
     pub windows: WindowsEdition,
     /// The image name inside the Windows media's install.wim, such as `Windows 11 Pro`.
     pub image: String,
-    /// A MAK or retail key for Setup; without one the answer file carries the generic install key of the edition.
+    /// A MAK or retail key for Setup (or the KMS client key where a KMS host activates); without one the answer
+    /// file carries the generic install key of the edition, which chooses the edition and activates nothing.
     pub product_key: Option<String>,
 }
 

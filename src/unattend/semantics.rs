@@ -205,9 +205,11 @@ fn check_value(element: &Element, rule: &ValueRule, findings: &mut Vec<(usize, M
             };
             let known = list.iter().any(|v| if *case_sensitive { v == value } else { v.eq_ignore_ascii_case(value) });
             let near = crate::suggest::did_you_mean(value, list.iter().map(String::as_str));
-            // In a partial list only a slip of a letter or two is a misspelling; names like "Alaskan Standard Time"
+            // In a partial list only a slip of one letter is a misspelling; names like "Alaskan Standard Time"
             // and "Pacific Standard Time" are otherwise near each other.
-            let slip = near.is_some_and(|n| strsim::damerau_levenshtein(&n.to_lowercase(), &value.to_lowercase()) <= 2);
+            // Zones that differ by a digit ("UTC-08", "UTC-02") are different zones, not slips.
+            let slip = !value.contains(|c: char| c.is_ascii_digit())
+                && near.is_some_and(|n| strsim::damerau_levenshtein(&n.to_lowercase(), &value.to_lowercase()) <= 1);
             (!known && !list.is_empty() && (*exhaustive || slip)).then(|| {
                 let hint = near.map(|h| format!(" (`{h}`?)")).unwrap_or_default();
                 let expected = if list.len() <= 8 { list.join(", ") } else { format!("{} values", list.len()) };
