@@ -222,6 +222,18 @@ mod tests {
     }
 
     #[test]
+    fn calls_are_bound_as_powershell_binds_them() {
+        // By position: -ArgumentList is Start-Process's second positional parameter.
+        assert_eq!(keys("Start-Process 'x.exe' @()\n"), ["powershell.may-be-empty"]);
+        // By unique prefix, common-parameter alias and built-in alias.
+        assert_eq!(keys("Get-ChildItem -Rec -ea SilentlyContinue | % { $_ } | ? { $_ }\n"), Vec::<String>::new());
+        // An enumeration by its number.
+        assert_eq!(keys("Set-MpPreference -ScanParameters 2\n"), Vec::<String>::new());
+        // A splatted hashtable may hold what the call needs.
+        assert_eq!(keys("$task = @{ TaskName = 't' }\nRegister-ScheduledTask @task\n"), Vec::<String>::new());
+    }
+
+    #[test]
     fn a_task_without_settings_is_caught() {
         let task = "$a = New-ScheduledTaskAction -Execute 'x.exe'\n";
         assert_eq!(
@@ -296,6 +308,13 @@ mod tests {
                 "if ($x) { $name = 'AllowInstanceIDs' } else { $name = 'AllowDeviceInstanceIDs' }\nSet-TanmatsuRegistryValue -Path $key -Name $name -Value 1\n"
             ),
             ["powershell.registry-unknown-value"]
+        );
+        // A DWORD in hexadecimal is the same number.
+        assert_eq!(
+            lint_with(
+                "$e = 'HKLM:\\SOFTWARE\\Policies\\Microsoft\\Edge'\nSet-TanmatsuRegistryValue -Path $e -Name 'DefaultJavaScriptSetting' -Value 0x2\n"
+            ),
+            Vec::<String>::new()
         );
         // reg.exe is read the same way.
         let reg = "& reg.exe add 'HKLM\\SOFTWARE\\Policies\\Microsoft\\Windows\\DeviceInstall\\Restrictions' /v";
