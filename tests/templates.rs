@@ -237,6 +237,13 @@ fn scripts_windows_would_refuse_or_misread_are_refused_with_their_line() {
         assert!(stderr.contains(message), "{path}: `{message}` in {stderr}");
         assert!(stderr.contains(&format!("--> tanmatsu/scripts/{place}")), "{path}: `{place}` in {stderr}");
         assert!(!scratch.path("media").exists(), "nothing is written");
+        // build refuses the same, before it writes an image.
+        let profile = scratch.path("kenpo-kumiai.toml");
+        let image = scratch.path("stick.img");
+        let (code, _, stderr) = common::outcome(tanmatsu().arg("build").arg(&profile).arg("-o").arg(&image));
+        assert_eq!(code, 1, "{stderr}");
+        assert!(stderr.contains(message), "build: `{message}` in {stderr}");
+        assert!(!image.exists(), "no image is written");
     }
 }
 
