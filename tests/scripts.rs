@@ -196,3 +196,54 @@ fn an_organisation_set_passes_the_lint() {
     let findings = tanmatsu::powershell::lint(&scripts);
     assert!(findings.is_empty(), "{findings:?}");
 }
+
+/// Fixes of the scripts review (`scripts.md`) that can be seen in the rendered text, each read from the parse tree.
+#[test]
+fn fixes_of_the_scripts_review_hold() {
+    let scratch = Scratch::new();
+    let scripts = rendered_scripts(&scratch, &scratch.path("kenpo-kumiai.toml"));
+    let script = |name: &str| scripts.iter().find(|(n, _)| n == name).map(|(_, t)| t.clone()).unwrap();
+    // The command nodes named `name` in `text`, with the kinds of their ancestors.
+    let calls = |text: &str, name: &str| -> Vec<(String, Vec<String>)> {
+        let tree = parse(text);
+        common::powershell::nodes(&tree)
+            .into_iter()
+            .filter(|n| n.kind() == "command")
+            .filter(|n| {
+                n.child_by_field_name("command_name").is_some_and(|c| {
+                    c.utf8_text(text.as_bytes()).unwrap().trim_start_matches("& ").eq_ignore_ascii_case(name)
+                })
+            })
+            .map(|n| {
+                let mut ancestors = Vec::new();
+                let mut up = n.parent();
+                while let Some(p) = up {
+                    ancestors.push(p.kind().to_string());
+                    up = p.parent();
+                }
+                (n.utf8_text(text.as_bytes()).unwrap().to_string(), ancestors)
+            })
+            .collect()
+    };
+    // S6: optional features are read in one query, never by a name the build may lack.
+    for (name, text) in &scripts {
+        for (call, _) in calls(text, "Get-WindowsOptionalFeature") {
+            assert!(!call.contains("-FeatureName"), "{name}: {call}");
+        }
+    }
+    // S7: a provisioned app that will not go is a warning, not the end of the run.
+    let removals = calls(&script("20-software.ps1"), "Remove-AppxProvisionedPackage");
+    assert!(!removals.is_empty() && removals.iter().all(|(_, up)| up.contains(&"try_statement".to_string())));
+    // W4: the full scan starts when the PC is on, and a missed one is made up; both are read back.
+    let defender = script("30-defender.ps1");
+    let (set, _) = &calls(&defender, "Set-MpPreference")[0];
+    assert!(set.contains("-ScanOnlyIfIdleEnabled $false") && set.contains("-DisableCatchupFullScan $false"), "{set}");
+    assert!(defender.contains("$preference.ScanOnlyIfIdleEnabled -or $preference.DisableCatchupFullScan"));
+    // S5: the state folder's owner and ACL are set on every run, not only when the folder is new.
+    let icacls = calls(&script("Tanmatsu.Common.ps1"), "icacls.exe");
+    assert!(!icacls.is_empty() && icacls.iter().all(|(_, up)| !up.contains(&"if_statement".to_string())));
+    assert!(script("Tanmatsu.Common.ps1").contains("'/setowner', '*S-1-5-32-544'"));
+    // W8: Remove-LocalGroupMember takes the LocalPrincipal, not its SID.
+    let (remove, _) = &calls(&script("85-hardening.ps1"), "Remove-LocalGroupMember")[0];
+    assert!(remove.ends_with("-Member $member"), "{remove}");
+}
