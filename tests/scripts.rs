@@ -243,6 +243,23 @@ fn fixes_of_the_scripts_review_hold() {
     let icacls = calls(&script("Tanmatsu.Common.ps1"), "icacls.exe");
     assert!(!icacls.is_empty() && icacls.iter().all(|(_, up)| !up.contains(&"if_statement".to_string())));
     assert!(script("Tanmatsu.Common.ps1").contains("'/setowner', '*S-1-5-32-544'"));
+    // W5: MSIs never restart by themselves and log; the wait has a time-out and is on the installer alone; 3010
+    // asks for a restart, 1641 fails; the steps that install pass the restart on.
+    let common = script("Tanmatsu.Common.ps1");
+    let installer = &common[common.find("function Invoke-TanmatsuInstaller").unwrap()..];
+    let installer = &installer[..installer.find("\n}\r\n").unwrap_or(installer.len())];
+    for needle in [
+        "'/norestart', '/l*v'",
+        "WaitForExit($TimeoutMinutes * 60000)",
+        "3010 { return 'RestartRequired' }",
+        "1641 { throw",
+    ] {
+        assert!(installer.contains(needle), "`{needle}` in Invoke-TanmatsuInstaller");
+    }
+    assert!(!installer.contains("Wait = $true"), "no -Wait on the process tree");
+    for step in ["20-software.ps1", "30-defender.ps1"] {
+        assert!(script(step).contains("return 'RestartRequired'"), "{step} passes a restart on");
+    }
     // W8: Remove-LocalGroupMember takes the LocalPrincipal, not its SID.
     let (remove, _) = &calls(&script("85-hardening.ps1"), "Remove-LocalGroupMember")[0];
     assert!(remove.ends_with("-Member $member"), "{remove}");
