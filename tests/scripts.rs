@@ -260,6 +260,13 @@ fn fixes_of_the_scripts_review_hold() {
     for step in ["20-software.ps1", "30-defender.ps1"] {
         assert!(script(step).contains("return 'RestartRequired'"), "{step} passes a restart on");
     }
+    // W2: a failing self-check (exit 1) ends the run as a failure, not as "provisioning finished".
+    let entry = script("Start-Provisioning.ps1");
+    let verify = entry.find("'verify-terminal.ps1') -MediaRoot").unwrap();
+    let checked =
+        entry[verify..].find("if ($global:LASTEXITCODE -ne 0) {").expect("the self-check's exit code is read");
+    let finished = entry[verify..].find("provisioning finished").unwrap();
+    assert!(checked < finished, "the exit code is read before the run is called finished");
     // W8: Remove-LocalGroupMember takes the LocalPrincipal, not its SID.
     let (remove, _) = &calls(&script("85-hardening.ps1"), "Remove-LocalGroupMember")[0];
     assert!(remove.ends_with("-Member $member"), "{remove}");
