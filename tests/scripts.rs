@@ -267,6 +267,10 @@ fn fixes_of_the_scripts_review_hold() {
         entry[verify..].find("if ($global:LASTEXITCODE -ne 0) {").expect("the self-check's exit code is read");
     let finished = entry[verify..].find("provisioning finished").unwrap();
     assert!(checked < finished, "the exit code is read before the run is called finished");
+    // S10: a line that cannot reach the stick does not throw: the stick's log is written inside a try.
+    let writes = calls(&common, "Add-Content");
+    let to_stick: Vec<_> = writes.iter().filter(|(call, _)| call.contains("$script:MediaLog")).collect();
+    assert!(!to_stick.is_empty() && to_stick.iter().all(|(_, up)| up.contains(&"try_statement".to_string())));
     // W8: Remove-LocalGroupMember takes the LocalPrincipal, not its SID.
     let (remove, _) = &calls(&script("85-hardening.ps1"), "Remove-LocalGroupMember")[0];
     assert!(remove.ends_with("-Member $member"), "{remove}");
