@@ -271,6 +271,8 @@ fn fixes_of_the_scripts_review_hold() {
     let writes = calls(&common, "Add-Content");
     let to_stick: Vec<_> = writes.iter().filter(|(call, _)| call.contains("$script:MediaLog")).collect();
     assert!(!to_stick.is_empty() && to_stick.iter().all(|(_, up)| up.contains(&"try_statement".to_string())));
+    // W8: an import that fails says what Windows said, not only "wrong password".
+    assert!(script("Import-DeviceCertificate.ps1").contains("$_.Exception.Message"));
     // W8: Remove-LocalGroupMember takes the LocalPrincipal, not its SID.
     let (remove, _) = &calls(&script("85-hardening.ps1"), "Remove-LocalGroupMember")[0];
     assert!(remove.ends_with("-Member $member"), "{remove}");
