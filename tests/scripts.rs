@@ -273,6 +273,11 @@ fn fixes_of_the_scripts_review_hold() {
     assert!(!to_stick.is_empty() && to_stick.iter().all(|(_, up)| up.contains(&"try_statement".to_string())));
     // W8: an import that fails says what Windows said, not only "wrong password".
     assert!(script("Import-DeviceCertificate.ps1").contains("$_.Exception.Message"));
+    // S4: the staged device certificate is readable by the profile's operators, not by every local user.
+    let certificates = script("60-certificates.ps1");
+    let (grant, _) = &calls(&certificates, "icacls.exe")[0];
+    assert!(!grant.contains("S-1-5-32-545") && grant.contains("@readers"), "{grant}");
+    assert!(certificates.contains("(Get-LocalUser -Name $_).SID.Value"));
     // W8: Remove-LocalGroupMember takes the LocalPrincipal, not its SID.
     let (remove, _) = &calls(&script("85-hardening.ps1"), "Remove-LocalGroupMember")[0];
     assert!(remove.ends_with("-Member $member"), "{remove}");
