@@ -278,6 +278,8 @@ fn fixes_of_the_scripts_review_hold() {
     let (grant, _) = &calls(&certificates, "icacls.exe")[0];
     assert!(!grant.contains("S-1-5-32-545") && grant.contains("@readers"), "{grant}");
     assert!(certificates.contains("(Get-LocalUser -Name $_).SID.Value"));
+    // Nit 11: a state file without the expected properties is set aside, not a StrictMode error.
+    assert!(common.contains("$state.PSObject.Properties['MediaId'] -and $state.PSObject.Properties['Done']"));
     // W8: Remove-LocalGroupMember takes the LocalPrincipal, not its SID.
     let (remove, _) = &calls(&script("85-hardening.ps1"), "Remove-LocalGroupMember")[0];
     assert!(remove.ends_with("-Member $member"), "{remove}");
