@@ -280,6 +280,10 @@ fn fixes_of_the_scripts_review_hold() {
     assert!(certificates.contains("(Get-LocalUser -Name $_).SID.Value"));
     // Nit 11: a state file without the expected properties is set aside, not a StrictMode error.
     assert!(common.contains("$state.PSObject.Properties['MediaId'] -and $state.PSObject.Properties['Done']"));
+    // W6: no package that was not hashed reaches DISM: the folder is refused while it holds one.
+    let updates = script("40-updates.ps1");
+    let refused = updates.find("if ($unlisted.Count -gt 0) {").expect("unlisted files are looked for");
+    assert!(refused < updates.find("Add-WindowsPackage").unwrap(), "before DISM runs");
     // W8: Remove-LocalGroupMember takes the LocalPrincipal, not its SID.
     let (remove, _) = &calls(&script("85-hardening.ps1"), "Remove-LocalGroupMember")[0];
     assert!(remove.ends_with("-Member $member"), "{remove}");
