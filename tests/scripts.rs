@@ -284,6 +284,20 @@ fn fixes_of_the_scripts_review_hold() {
     let updates = script("40-updates.ps1");
     let refused = updates.find("if ($unlisted.Count -gt 0) {").expect("unlisted files are looked for");
     assert!(refused < updates.find("Add-WindowsPackage").unwrap(), "before DISM runs");
+    // W7 and S1 (part): the resume locator waits for the stick and looks for it on removable volumes only. It is
+    // written at run time from string literals: joined as PowerShell joins them, it must parse too.
+    let start = entry.find("$body = @(").unwrap();
+    let end = start + entry[start..].find(") -join").unwrap();
+    let locator: Vec<String> = entry[start..end]
+        .lines()
+        .map(str::trim)
+        .filter_map(|line| line.strip_prefix('\'').and_then(|l| l.strip_suffix("',").or_else(|| l.strip_suffix('\''))))
+        .map(|line| line.replace("''", "'"))
+        .collect();
+    let locator = format!("$marker = 'x'\r\n{}", locator.join("\r\n"));
+    assert_eq!(first_error(&parse(&locator), &locator), None, "{locator}");
+    assert!(locator.contains("$_.DriveType -eq 'Removable'") && locator.contains("AddMinutes(3)"), "{locator}");
+    assert!(!locator.contains("Get-PSDrive"), "{locator}");
     // W8: Remove-LocalGroupMember takes the LocalPrincipal, not its SID.
     let (remove, _) = &calls(&script("85-hardening.ps1"), "Remove-LocalGroupMember")[0];
     assert!(remove.ends_with("-Member $member"), "{remove}");
