@@ -298,6 +298,9 @@ fn fixes_of_the_scripts_review_hold() {
     assert_eq!(first_error(&parse(&locator), &locator), None, "{locator}");
     assert!(locator.contains("$_.DriveType -eq 'Removable'") && locator.contains("AddMinutes(3)"), "{locator}");
     assert!(!locator.contains("Get-PSDrive"), "{locator}");
+    // W2: a failure removes the resume task, so that a failed step is not retried at every boot.
+    let failure = &entry[entry.rfind("} catch {").unwrap()..];
+    assert!(failure.contains("Unregister-ScheduledTask -TaskName $ResumeTask"), "{failure}");
     // W8: Remove-LocalGroupMember takes the LocalPrincipal, not its SID.
     let (remove, _) = &calls(&script("85-hardening.ps1"), "Remove-LocalGroupMember")[0];
     assert!(remove.ends_with("-Member $member"), "{remove}");
