@@ -298,6 +298,9 @@ fn fixes_of_the_scripts_review_hold() {
     assert_eq!(first_error(&parse(&locator), &locator), None, "{locator}");
     assert!(locator.contains("$_.DriveType -eq 'Removable'") && locator.contains("AddMinutes(3)"), "{locator}");
     assert!(!locator.contains("Get-PSDrive"), "{locator}");
+    // W2: resume is registered before the first step runs.
+    let first_step = entry.find("foreach ($step in $Steps)").unwrap();
+    assert!(entry[..first_step].contains("    Register-Resume\r\n"), "resume is registered before step 1");
     // W2: a failure removes the resume task, so that a failed step is not retried at every boot.
     let failure = &entry[entry.rfind("} catch {").unwrap()..];
     assert!(failure.contains("Unregister-ScheduledTask -TaskName $ResumeTask"), "{failure}");
