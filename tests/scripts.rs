@@ -298,6 +298,10 @@ fn fixes_of_the_scripts_review_hold() {
     assert_eq!(first_error(&parse(&locator), &locator), None, "{locator}");
     assert!(locator.contains("$_.DriveType -eq 'Removable'") && locator.contains("AddMinutes(3)"), "{locator}");
     assert!(!locator.contains("Get-PSDrive"), "{locator}");
+    // S10: a stick whose files do not match is logged locally, and the console waits for a person to read it.
+    let mismatch = &entry[entry.find("if (-not $intact) {").unwrap()
+        ..entry.find(". (Join-Path $PSScriptRoot 'Tanmatsu.Common.ps1')").unwrap()];
+    assert!(mismatch.contains("'provisioning.log'") && mismatch.contains("Read-Host"), "{mismatch}");
     // W2: resume is registered before the first step runs.
     let first_step = entry.find("foreach ($step in $Steps)").unwrap();
     assert!(entry[..first_step].contains("    Register-Resume\r\n"), "resume is registered before step 1");
