@@ -17,6 +17,7 @@ pub mod ledger;
 pub mod manifest;
 pub mod net;
 pub mod payload;
+pub mod policy;
 pub mod powershell;
 pub mod profile;
 pub mod provisioning;

@@ -169,19 +169,11 @@ struct IgnoredPolicies {
 
 impl IgnoredPolicies {
     fn from_catalog() -> IgnoredPolicies {
-        let managed_only = |key: &str, list: bool| -> Vec<String> {
-            crate::powershell::policy_catalog()
-                .values
-                .iter()
-                .filter(|v| v.managed_only && v.key.eq_ignore_ascii_case(key))
-                .filter(|v| (v.kind.as_deref() == Some("list")) == list)
-                .map(|v| v.name.clone())
-                .collect()
-        };
+        let catalog = crate::policy::catalog();
         IgnoredPolicies {
-            values: managed_only(EDGE_POLICY_KEY, false),
-            lists: managed_only(EDGE_POLICY_KEY, true),
-            update_values: managed_only(EDGE_UPDATE_POLICY_KEY, false),
+            values: catalog.managed_only(EDGE_POLICY_KEY, false),
+            lists: catalog.managed_only(EDGE_POLICY_KEY, true),
+            update_values: catalog.managed_only(EDGE_UPDATE_POLICY_KEY, false),
         }
     }
 }

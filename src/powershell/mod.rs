@@ -25,7 +25,6 @@ use syntax::Parsed;
 use values::Env;
 
 pub use cmdlets::{WINDOWS_PROGRAMS, catalog as cmdlet_catalog};
-pub use registry::catalog as policy_catalog;
 
 /// Syntax-tree depth beyond which a script is refused rather than walked (the built-in scripts reach 76).
 const MAX_DEPTH: usize = 400;

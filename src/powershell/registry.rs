@@ -7,36 +7,7 @@ use super::syntax::{Command, Parsed};
 use super::values::Env;
 use super::{Finding, Rule};
 use crate::msg;
-use serde::Deserialize;
-use std::sync::OnceLock;
-
-#[derive(Debug, Deserialize)]
-pub struct PolicyCatalog {
-    pub values: Vec<PolicyValue>,
-}
-
-#[derive(Debug, Deserialize)]
-pub struct PolicyValue {
-    /// Below HKEY_LOCAL_MACHINE, as Microsoft spells it.
-    pub key: String,
-    /// `*` for any name.
-    pub name: String,
-    /// `REG_DWORD`, `REG_SZ`, …, `list` (a subkey of values named 1, 2, 3 …), or unknown.
-    #[serde(rename = "type")]
-    pub kind: Option<String>,
-    /// The registry values the source allows, where it says.
-    pub allowed: Option<Vec<serde_json::Value>>,
-    #[serde(default)]
-    pub managed_only: bool,
-    pub source: String,
-}
-
-const CATALOG_JSON: &str = include_str!("../../data/policy-catalog.json");
-
-pub fn catalog() -> &'static PolicyCatalog {
-    static CATALOG: OnceLock<PolicyCatalog> = OnceLock::new();
-    CATALOG.get_or_init(|| serde_json::from_str(CATALOG_JSON).expect("data/policy-catalog.json is checked by tests"))
-}
+use crate::policy::{PolicyValue, catalog};
 
 /// What a command does with the registry.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
