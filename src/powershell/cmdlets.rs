@@ -3,7 +3,7 @@
 //! each parameter exists, the parameters used belong to one parameter set, literal values are among the accepted
 //! ones, and no argument that can be empty goes where Windows PowerShell 5.1 refuses an empty one.
 
-use super::syntax::{Command, Function, Parsed, unwrap, variable_key};
+use super::syntax::{Command, Function, Parsed, strip_wrappers, variable_key};
 use super::values::Env;
 use super::{Finding, Rule};
 use crate::msg;
@@ -174,13 +174,13 @@ pub fn check(
     findings: &mut Vec<Finding>,
 ) {
     let Some(name) = command.literal_name(script) else { return };
-    let line = command.node.start_byte();
+    let at = command.node.start_byte();
     if command.operator.is_some() && (name.starts_with('$') || name.contains('\\')) {
         return; // a script of the set, run by path
     }
-    if name.to_lowercase().ends_with(".exe") || name.eq_ignore_ascii_case("reg") {
+    if super::syntax::is_native_program(name) {
         if !WINDOWS_PROGRAMS.iter().any(|p| p.eq_ignore_ascii_case(name)) {
-            findings.push(Finding::new(Rule::Cmdlet, line, msg!("powershell.unknown-program", program = name)));
+            findings.push(Finding::new(Rule::Cmdlet, at, msg!("powershell.unknown-program", program = name)));
         }
         return;
     }
@@ -191,7 +191,7 @@ pub fn check(
             if !is_common(written) && !function.parameters.iter().any(|p| p.name.eq_ignore_ascii_case(written)) {
                 findings.push(Finding::new(
                     Rule::Cmdlet,
-                    line,
+                    at,
                     msg!("powershell.unknown-parameter", command = name, parameter = written),
                 ));
             }
@@ -199,7 +199,7 @@ pub fn check(
         return;
     }
     let Some(cmdlet) = cmdlet(name) else {
-        findings.push(Finding::new(Rule::Cmdlet, line, msg!("powershell.unknown-cmdlet", command = name)));
+        findings.push(Finding::new(Rule::Cmdlet, at, msg!("powershell.unknown-cmdlet", command = name)));
         return;
     };
     let mut used: Vec<&str> = Vec::new();
@@ -223,7 +223,7 @@ pub fn check(
         let Some((canonical, definition)) = cmdlet.parameter(written) else {
             findings.push(Finding::new(
                 Rule::Cmdlet,
-                line,
+                at,
                 msg!("powershell.unknown-parameter", command = name, parameter = written),
             ));
             continue;
@@ -238,7 +238,7 @@ pub fn check(
         if !shared {
             findings.push(Finding::new(
                 Rule::Cmdlet,
-                line,
+                at,
                 msg!(
                     "powershell.parameter-sets",
                     command = name,
@@ -262,7 +262,7 @@ fn check_argument(
     functions: &[Function<'_>],
     findings: &mut Vec<Finding>,
 ) {
-    let line = command.node.start_byte();
+    let at = command.node.start_byte();
     if let Some(accepted) = &definition.accepted_values {
         // An enumeration also takes its number, and flags a comma-separated string ('Domain,Private').
         let values = argument.values.iter().filter_map(|v| literal(script, *v));
@@ -272,7 +272,7 @@ fn check_argument(
             if !accepted.iter().any(|a| a.eq_ignore_ascii_case(&value)) {
                 findings.push(Finding::new(
                     Rule::Cmdlet,
-                    line,
+                    at,
                     msg!(
                         "powershell.not-accepted",
                         command = name,
@@ -291,7 +291,7 @@ fn check_argument(
         {
             findings.push(Finding::new(
                 Rule::Cmdlet,
-                line,
+                at,
                 msg!(
                     "powershell.may-be-empty",
                     command = name,
@@ -306,7 +306,7 @@ fn check_argument(
 
 /// The text of a literal argument (`Block`, `'Block'`, `2`), or `None` for anything computed.
 fn literal(script: &Parsed<'_>, node: Node<'_>) -> Option<String> {
-    let node = unwrap(node);
+    let node = strip_wrappers(node);
     match node.kind() {
         "generic_token" | "string_literal" | "integer_literal" => {
             Env::default().eval(script, node).and_then(|v| v.into_iter().next())
@@ -319,7 +319,7 @@ fn literal(script: &Parsed<'_>, node: Node<'_>) -> Option<String> {
 /// variable that some definition in reach leaves empty (a parameter that is not mandatory and has no default or an
 /// empty one, an assignment of an empty value).
 fn may_be_empty(script: &Parsed<'_>, node: Node<'_>, env: &Env, functions: &[Function<'_>]) -> bool {
-    let node = unwrap(node);
+    let node = strip_wrappers(node);
     match node.kind() {
         "variable" => {
             let Some(key) = variable_key(script.source(node)) else { return false };

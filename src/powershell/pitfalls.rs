@@ -10,7 +10,10 @@
 //!   PossibleIncorrectComparisonWithNull);
 //! - a cmdlet whose default bites when a parameter is left out ([`DEFAULTS_THAT_BITE`]).
 
-use super::syntax::{Command, Parsed, descendants, enclosing_function, unwrap, variable_key, variable_spelling};
+use super::syntax::{
+    Command, Parsed, descendants, enclosing_function, is_native_program, strip_wrappers, variable_key,
+    variable_spelling,
+};
 use super::{Finding, Rule};
 use crate::msg;
 use std::collections::BTreeMap;
@@ -187,8 +190,8 @@ fn loop_over_itself(script: &Parsed<'_>, node: Node<'_>, findings: &mut Vec<Find
 
 fn unchecked_exit_code(script: &Parsed<'_>, command: Node<'_>, findings: &mut Vec<Finding>) {
     let Some(name) = command.child_by_field_name("command_name") else { return };
-    let name = script.source(unwrap(name));
-    if !name.to_lowercase().ends_with(".exe") {
+    let name = script.source(strip_wrappers(name));
+    if !is_native_program(name) {
         return;
     }
     // The statement that runs the program, and the ones after it in the same block.
@@ -214,7 +217,7 @@ fn unchecked_exit_code(script: &Parsed<'_>, command: Node<'_>, findings: &mut Ve
         let runs_another = descendants(sibling).into_iter().any(|n| {
             n.kind() == "command"
                 && n.child_by_field_name("command_name")
-                    .is_some_and(|c| script.source(unwrap(c)).to_lowercase().ends_with(".exe"))
+                    .is_some_and(|c| is_native_program(script.source(strip_wrappers(c))))
         });
         if runs_another {
             break;
@@ -228,7 +231,9 @@ fn null_on_the_right(script: &Parsed<'_>, node: Node<'_>, findings: &mut Vec<Fin
     let mut cursor = node.walk();
     let children: Vec<Node> = node.children(&mut cursor).collect();
     for pair in children.windows(2) {
-        if pair[0].kind() == "comparison_operator" && script.source(unwrap(pair[1])).eq_ignore_ascii_case("$null") {
+        if pair[0].kind() == "comparison_operator"
+            && script.source(strip_wrappers(pair[1])).eq_ignore_ascii_case("$null")
+        {
             findings.push(Finding::new(
                 Rule::Pitfall,
                 node.start_byte(),

@@ -4,7 +4,7 @@
 //! same wrong name passes: only a catalog made from Microsoft's definitions tells the two apart.
 
 use super::syntax::{Command, Parsed};
-use super::values::Env;
+use super::values::{Env, Value};
 use super::{Finding, Rule};
 use crate::msg;
 use crate::policy::{PolicyValue, catalog};
@@ -95,48 +95,34 @@ pub fn check(script: &Parsed<'_>, command: &Command<'_>, env: &Env, inside_helpe
         ));
         return;
     }
-    let line = command.node.start_byte();
-    let argument = |parameter: &str, position: usize| {
-        command.named(script, parameter).map(|a| a.values.clone()).or_else(|| {
-            (position != usize::MAX).then(|| command.positional().get(position).map(|a| a.values.clone())).flatten()
-        })
+    let at = command.node.start_byte();
+    // What an argument stands for: `None` when the call does not give it, `Some(None)` when the text does not tell.
+    let given = |parameters: &[&str], position: Option<usize>| -> Option<Value> {
+        let argument = parameters
+            .iter()
+            .find_map(|p| command.named(script, p))
+            .or_else(|| position.and_then(|i| command.positional().get(i).copied()))?;
+        Some(env.eval_all(script, &argument.values))
     };
-    let evaluate = |nodes: Option<Vec<tree_sitter::Node<'_>>>| -> Option<Option<Vec<String>>> {
-        let nodes = nodes?;
-        let mut all = Vec::new();
-        for node in nodes {
-            match env.eval(script, node) {
-                Some(values) => all.extend(values),
-                None => return Some(None),
-            }
-        }
-        Some(Some(all))
-    };
-    let path_nodes = accessor
-        .path
-        .iter()
-        .find_map(|p| command.named(script, p).map(|a| a.values.clone()))
-        .or_else(|| command.positional().first().map(|a| a.values.clone()));
-    let Some(paths) = evaluate(path_nodes) else { return };
+    let Some(paths) = given(accessor.path, Some(0)) else { return };
     let Some(paths) = paths else {
         // A path the text does not tell: only the helpers' own bodies may pass one on, and only a command that
         // certainly reaches the registry is a finding.
         if !inside_helper && !accessor.any_provider {
-            findings.push(Finding::new(Rule::Registry, line, msg!("powershell.registry-unknown-path", command = name)));
+            findings.push(Finding::new(Rule::Registry, at, msg!("powershell.registry-unknown-path", command = name)));
         }
         return;
     };
-    let names = accessor.name.and_then(|n| evaluate(argument(n, 1)));
-    let data = accessor.data.and_then(|d| evaluate(argument(d, usize::MAX))).flatten();
-    let kind = match accessor.kind.and_then(|k| evaluate(argument(k, usize::MAX))) {
-        Some(Some(kinds)) => kinds.first().cloned(),
-        Some(None) => None,
+    let names = accessor.name.and_then(|n| given(&[n], Some(1)));
+    let data = accessor.data.and_then(|d| given(&[d], None)).flatten();
+    let kind = match accessor.kind.and_then(|k| given(&[k], None)) {
+        Some(kinds) => kinds.and_then(|k| k.into_iter().next()),
         None => accessor.default_kind.map(str::to_string),
     };
     for path in paths {
         let Some(key) = machine_key(&path) else {
             if !accessor.any_provider {
-                findings.push(Finding::new(Rule::Registry, line, msg!("powershell.registry-hive", path = &path)));
+                findings.push(Finding::new(Rule::Registry, at, msg!("powershell.registry-hive", path = &path)));
             }
             continue;
         };
@@ -145,20 +131,20 @@ pub fn check(script: &Parsed<'_>, command: &Command<'_>, env: &Env, inside_helpe
                 if !known_key(&key) {
                     findings.push(Finding::new(
                         Rule::Registry,
-                        line,
+                        at,
                         msg!("powershell.registry-unknown-key", key = &key),
                     ));
                 }
             }
             (Shape::List, _) => {
                 let (parent, leaf) = key.rsplit_once('\\').unwrap_or(("", key.as_str()));
-                check_value(parent, leaf, Some("list"), None, sets(name), line, findings);
+                check_value(parent, leaf, Some("list"), None, sets(name), at, findings);
             }
             (Shape::Value, Some(None)) => {
                 if !inside_helper {
                     findings.push(Finding::new(
                         Rule::Registry,
-                        line,
+                        at,
                         msg!("powershell.registry-unknown-name", command = name, key = &key),
                     ));
                 }
@@ -166,7 +152,7 @@ pub fn check(script: &Parsed<'_>, command: &Command<'_>, env: &Env, inside_helpe
             (Shape::Value, Some(Some(value_names))) => {
                 for value_name in value_names {
                     let written = kind.as_deref().map(registry_type);
-                    check_value(&key, value_name, written, data.as_deref(), sets(name), line, findings);
+                    check_value(&key, value_name, written, data.as_deref(), sets(name), at, findings);
                 }
             }
         }
@@ -175,7 +161,7 @@ pub fn check(script: &Parsed<'_>, command: &Command<'_>, env: &Env, inside_helpe
 
 /// `reg.exe add|query|delete KEY [/v NAME] [/t TYPE] [/d DATA]`: the same checks as the cmdlets get.
 fn reg_exe(script: &Parsed<'_>, command: &Command<'_>, env: &Env, findings: &mut Vec<Finding>) {
-    let line = command.node.start_byte();
+    let at = command.node.start_byte();
     let words: Vec<Option<String>> = command
         .positional()
         .iter()
@@ -187,15 +173,11 @@ fn reg_exe(script: &Parsed<'_>, command: &Command<'_>, env: &Env, findings: &mut
     }
     let Some(key) = words.get(1) else { return };
     let Some(key) = key else {
-        findings.push(Finding::new(
-            Rule::Registry,
-            line,
-            msg!("powershell.registry-unknown-path", command = "reg.exe"),
-        ));
+        findings.push(Finding::new(Rule::Registry, at, msg!("powershell.registry-unknown-path", command = "reg.exe")));
         return;
     };
     let Some(key) = machine_key(key) else {
-        findings.push(Finding::new(Rule::Registry, line, msg!("powershell.registry-hive", path = key)));
+        findings.push(Finding::new(Rule::Registry, at, msg!("powershell.registry-hive", path = key)));
         return;
     };
     let option = |flag: &str| {
@@ -207,13 +189,13 @@ fn reg_exe(script: &Parsed<'_>, command: &Command<'_>, env: &Env, findings: &mut
     match option("/v") {
         None => {
             if !known_key(&key) {
-                findings.push(Finding::new(Rule::Registry, line, msg!("powershell.registry-unknown-key", key = &key)));
+                findings.push(Finding::new(Rule::Registry, at, msg!("powershell.registry-unknown-key", key = &key)));
             }
         }
         Some(None) => {
             findings.push(Finding::new(
                 Rule::Registry,
-                line,
+                at,
                 msg!("powershell.registry-unknown-name", command = "reg.exe", key = &key),
             ));
         }
@@ -227,7 +209,7 @@ fn reg_exe(script: &Parsed<'_>, command: &Command<'_>, env: &Env, findings: &mut
                 kind.as_deref(),
                 data.as_deref(),
                 verb.eq_ignore_ascii_case("add"),
-                line,
+                at,
                 findings,
             );
         }
@@ -288,7 +270,7 @@ fn check_value(
     kind: Option<&str>,
     data: Option<&[String]>,
     sets: bool,
-    line: usize,
+    at: usize,
     findings: &mut Vec<Finding>,
 ) {
     let entries: Vec<&PolicyValue> = catalog()
@@ -303,7 +285,7 @@ fn check_value(
             crate::suggest::did_you_mean(name, known.iter().copied()).map(|h| format!(" (`{h}`?)")).unwrap_or_default();
         findings.push(Finding::new(
             Rule::Registry,
-            line,
+            at,
             msg!("powershell.registry-unknown-value", key = key, name = name, hint = hint),
         ));
         return;
@@ -317,7 +299,7 @@ fn check_value(
         } else {
             msg!("powershell.registry-a-list", key = key, name = name)
         };
-        findings.push(Finding::new(Rule::Registry, line, message));
+        findings.push(Finding::new(Rule::Registry, at, message));
         return;
     };
     if let (Some(expected), Some(written)) = (entry.kind.as_deref(), kind)
@@ -326,7 +308,7 @@ fn check_value(
     {
         findings.push(Finding::new(
             Rule::Registry,
-            line,
+            at,
             msg!("powershell.registry-type", key = key, name = name, written = written, expected = expected),
         ));
     }
@@ -339,7 +321,7 @@ fn check_value(
             {
                 findings.push(Finding::new(
                     Rule::Registry,
-                    line,
+                    at,
                     msg!(
                         "powershell.registry-data",
                         key = key,
@@ -354,7 +336,7 @@ fn check_value(
     if sets && entry.managed_only {
         findings.push(Finding::new(
             Rule::Registry,
-            line,
+            at,
             msg!("powershell.registry-managed-only", name = name, source = &entry.source),
         ));
     }

@@ -77,8 +77,8 @@ const WRAPPERS: &[&str] = &[
     "command_name_expr",
 ];
 
-/// `node` without the precedence wrappers that hold nothing but one child.
-pub fn unwrap(mut node: Node<'_>) -> Node<'_> {
+/// `node` without the precedence wrappers that hold nothing but one child (not `Option::unwrap`).
+pub fn strip_wrappers(mut node: Node<'_>) -> Node<'_> {
     while WRAPPERS.contains(&node.kind()) && node.named_child_count() == 1 && node.child_count() == 1 {
         node = node.named_child(0).expect("one named child");
     }
@@ -131,7 +131,7 @@ pub struct Command<'t> {
 impl<'t> Command<'t> {
     /// The command's name, unless it is computed (`& (Join-Path …)`).
     pub fn literal_name<'s>(&self, script: &'s Parsed<'_>) -> Option<&'s str> {
-        let name = unwrap(self.name);
+        let name = strip_wrappers(self.name);
         (name.kind() == "command_name").then(|| script.source(name))
     }
 
@@ -154,8 +154,14 @@ impl<'t> Command<'t> {
 }
 
 fn is_splat(script: &Parsed<'_>, node: Node<'_>) -> bool {
-    let node = unwrap(node);
+    let node = strip_wrappers(node);
     node.kind() == "variable" && script.source(node).starts_with('@')
+}
+
+/// Whether `name` runs a native program (`icacls.exe`, `reg`) rather than a cmdlet or a function: such a call
+/// reports failure only through `$LASTEXITCODE`.
+pub fn is_native_program(name: &str) -> bool {
+    name.to_lowercase().ends_with(".exe") || name.eq_ignore_ascii_case("reg")
 }
 
 /// `-Name:` → `Name`.
@@ -177,7 +183,7 @@ pub fn commands<'t>(script: &'t Parsed<'_>, is_switch: &dyn Fn(&str, &str) -> bo
                 .child(0)
                 .filter(|c| c.kind() == "command_invokation_operator")
                 .map(|c| if script.source(c).trim() == "." { "." } else { "&" });
-            let command_text = script.source(unwrap(name));
+            let command_text = script.source(strip_wrappers(name));
             let mut arguments = Vec::new();
             if let Some(elements) = node.child_by_field_name("command_elements") {
                 let mut cursor = elements.walk();

@@ -5,7 +5,7 @@
 //! to follow `$edge = 'HKLM:\…'` into `Set-TanmatsuRegistryValue -Path "$edge\URLBlocklist"`, or
 //! `foreach ($key in $AcrobatLockDownKeys)` into each key.
 
-use super::syntax::{Parsed, descendants, unwrap, variable_key};
+use super::syntax::{Parsed, descendants, strip_wrappers, variable_key};
 use std::collections::HashMap;
 use tree_sitter::Node;
 
@@ -30,9 +30,18 @@ impl Env {
         self.variables.insert(key, value);
     }
 
+    /// The strings the elements of one argument stand for together (`-Name 'a', $b`); `None` when one is unknown.
+    pub fn eval_all(&self, script: &Parsed<'_>, nodes: &[Node<'_>]) -> Value {
+        let mut all = Vec::new();
+        for node in nodes {
+            all.extend(self.eval(script, *node)?);
+        }
+        Some(all)
+    }
+
     /// The strings `node` may stand for.
     pub fn eval(&self, script: &Parsed<'_>, node: Node<'_>) -> Value {
-        let node = unwrap(node);
+        let node = strip_wrappers(node);
         match node.kind() {
             "string_literal" => self.eval(script, node.named_child(0)?),
             "verbatim_string_characters" => {
@@ -171,7 +180,7 @@ fn visit_node<'t>(
             for child in &children {
                 visit_node(script, *child, env, sourced, visit);
             }
-            let target = children.first().map(|l| unwrap(l.named_child(0).unwrap_or(*l)));
+            let target = children.first().map(|l| strip_wrappers(l.named_child(0).unwrap_or(*l)));
             let operator = children.iter().find(|c| c.kind() == "assignement_operator").map(|o| script.source(*o));
             if let (Some(target), Some(operator)) = (target, operator)
                 && target.kind() == "variable"
