@@ -26,6 +26,14 @@ fn mutate(xml: &str, from: &str, to: &str) -> String {
     xml.replacen(from, to, 1)
 }
 
+/// The first `<name>…</name>` element replaced by `with`; it must occur.
+fn replace_element(xml: &str, name: &str, with: &str) -> String {
+    let start = xml.find(&format!("<{name}>")).unwrap_or_else(|| panic!("<{name}> is not in the rendered answer file"));
+    let close = format!("</{name}>");
+    let end = xml.find(&close).unwrap() + close.len();
+    format!("{}{with}{}", &xml[..start], &xml[end..])
+}
+
 #[test]
 fn the_rendered_answer_file_is_clean() {
     assert_eq!(keys(&rendered()), Vec::<String>::new());
@@ -106,11 +114,7 @@ fn every_mutation_of_the_review_is_refused() {
         ),
         (
             "CommandLine of 2,400 characters",
-            {
-                let start = xml.find("<CommandLine>").unwrap();
-                let end = xml.find("</CommandLine>").unwrap() + "</CommandLine>".len();
-                format!("{}{long_command}{}", &xml[..start], &xml[end..])
-            },
+            replace_element(&xml, "CommandLine", &long_command),
             "unattend.value-length",
         ),
         ("Group=Administrator", mutate(&xml, "<Group>Administrators<", "<Group>Administrator<"), "unattend.group"),
@@ -129,15 +133,7 @@ fn every_mutation_of_the_review_is_refused() {
             ),
             "unattend.value-enum",
         ),
-        (
-            "ProductKey absent",
-            {
-                let start = xml.find("<ProductKey>").unwrap();
-                let end = xml.find("</ProductKey>").unwrap() + "</ProductKey>".len();
-                format!("{}{}", &xml[..start], &xml[end..])
-            },
-            "unattend.no-product-key",
-        ),
+        ("ProductKey absent", replace_element(&xml, "ProductKey", ""), "unattend.no-product-key"),
         (
             "PartitionId miscased",
             mutate(&xml, "<PartitionID>1</PartitionID>", "<PartitionId>1</PartitionId>"),

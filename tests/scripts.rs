@@ -4,7 +4,7 @@
 mod common;
 
 use common::powershell::{first_error, inside_string_literal, invocations, parse};
-use common::{EXAMPLES, Scratch, tanmatsu};
+use common::{EXAMPLES, Scratch, organisation_set, tanmatsu};
 use std::path::Path;
 
 /// Renders `example` (from a scratch copy) and returns its scripts as (file name, text without the BOM).
@@ -39,21 +39,6 @@ fn every_generated_script_parses() {
                 panic!("{example}: {name}:{line} does not parse:\n{source}");
             }
         }
-    }
-}
-
-/// The product's lint (`tanmatsu::powershell`) finds nothing in what the examples render: `render` refuses media
-/// with a finding, so this holds whenever the examples render; here the findings are listed in full when it breaks.
-#[test]
-fn every_rendered_script_passes_the_lint() {
-    for example in EXAMPLES {
-        let scratch = Scratch::new();
-        let scripts = rendered_scripts(&scratch, &scratch.path(&format!("{example}.toml")));
-        let findings: Vec<String> = tanmatsu::powershell::lint(&scripts)
-            .into_iter()
-            .map(|(name, finding)| format!("{name}@{}: {}", finding.offset, finding.message))
-            .collect();
-        assert!(findings.is_empty(), "{example}:\n{}", findings.join("\n"));
     }
 }
 
@@ -169,32 +154,41 @@ fn the_entry_script_checks_every_file_before_it_loads_anything() {
 /// with two more policies, one set through a variable and a loop. Its scripts render and pass the lint too.
 #[test]
 fn an_organisation_set_passes_the_lint() {
-    let scratch = Scratch::new();
-    let dir = scratch.path("templates/kumiai-test");
-    std::fs::create_dir_all(dir.join("scripts")).unwrap();
-    std::fs::create_dir_all(dir.join("partials")).unwrap();
-    std::fs::write(
-        dir.join("template.toml"),
-        "name = \"kumiai-test\"\nversion = 1\nextends = \"builtin@1\"\ndescription = \"test set\"\n",
-    )
-    .unwrap();
-    std::fs::write(
-        dir.join("partials/specialize-extra.hbs"),
-        "{{#> component component=\"Microsoft-Windows-SQMAPI\"}}\n      <CEIPEnabled>0</CEIPEnabled>\n{{/component}}\n",
-    )
-    .unwrap();
     let edge =
         std::fs::read_to_string(common::repo().join("templates/builtin/scripts/80-edge-acrobat.ps1.hbs")).unwrap();
-    let extra = "\n$kumiai = @{ 'DeveloperToolsAvailability' = 2; 'InPrivateModeAvailability' = 1 }\n\
-                 foreach ($policy in @('DeveloperToolsAvailability', 'InPrivateModeAvailability')) {\n    \
-                 Set-TanmatsuRegistryValue -Path $edge -Name $policy -Value $kumiai[$policy]\n}\n";
-    std::fs::write(dir.join("scripts/80-edge-acrobat.ps1.hbs"), format!("{edge}{extra}")).unwrap();
-    let profile = scratch.edited_profile("kenpo-kumiai", "template = \"builtin@1\"", "template = \"kumiai-test@1\"");
+    let extra = |second: &str| {
+        format!(
+            "{edge}\n$kumiai = @{{ 'DeveloperToolsAvailability' = 2; '{second}' = 1 }}\n\
+             foreach ($policy in @('DeveloperToolsAvailability', '{second}')) {{\n    \
+             Set-TanmatsuRegistryValue -Path $edge -Name $policy -Value $kumiai[$policy]\n}}\n"
+        )
+    };
+    let partial =
+        "{{#> component component=\"Microsoft-Windows-SQMAPI\"}}\n      <CEIPEnabled>0</CEIPEnabled>\n{{/component}}\n";
+    let with_set = |second: &str| {
+        let scratch = Scratch::new();
+        let step = extra(second);
+        organisation_set(
+            &scratch,
+            "kumiai-test",
+            1,
+            &[("partials/specialize-extra.hbs", partial), ("scripts/80-edge-acrobat.ps1.hbs", &step)],
+        );
+        let profile =
+            scratch.edited_profile("kenpo-kumiai", "template = \"builtin@1\"", "template = \"kumiai-test@1\"");
+        (scratch, profile)
+    };
+    // `render` lints what it writes: that it renders at all is the pass.
+    let (scratch, profile) = with_set("InPrivateModeAvailability");
     let scripts = rendered_scripts(&scratch, &profile);
     let edge = &scripts.iter().find(|(name, _)| name == "80-edge-acrobat.ps1").unwrap().1;
     assert!(edge.contains("InPrivateModeAvailability"), "the organisation's step is the one rendered");
-    let findings = tanmatsu::powershell::lint(&scripts);
-    assert!(findings.is_empty(), "{findings:?}");
+    // The same set with the name misspelt inside the loop is refused: the loop is followed, not skipped.
+    let (scratch, profile) = with_set("InPrivateModeAvailabilty");
+    let (code, _, stderr) =
+        common::outcome(tanmatsu().arg("render").arg(&profile).arg("-o").arg(scratch.path("media")));
+    assert_eq!(code, 1, "{stderr}");
+    assert!(stderr.contains("no value `InPrivateModeAvailabilty`"), "{stderr}");
 }
 
 /// Fixes of the scripts review (`scripts.md`) that can be seen in the rendered text, each read from the parse tree.

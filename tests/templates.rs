@@ -3,23 +3,8 @@
 mod common;
 
 use common::xml::parse;
-use common::{Scratch, repo, tanmatsu};
+use common::{Scratch, organisation_set, repo, tanmatsu};
 use tanmatsu::templates::{builtin_files, lint};
-
-/// Writes an organisation template set `name@version` into the scratch copy's `templates/` folder.
-fn organisation_set(scratch: &Scratch, name: &str, version: u32, files: &[(&str, &str)]) {
-    let dir = scratch.path(&format!("templates/{name}"));
-    std::fs::create_dir_all(dir.join("partials")).unwrap();
-    std::fs::write(
-        dir.join("template.toml"),
-        format!("name = \"{name}\"\nversion = {version}\nextends = \"builtin@1\"\ndescription = \"test set\"\n"),
-    )
-    .unwrap();
-    for (path, content) in files {
-        std::fs::create_dir_all(dir.join(path).parent().unwrap()).unwrap();
-        std::fs::write(dir.join(path), content).unwrap();
-    }
-}
 
 /// Renders the example with the profile's template set replaced by `set`; returns (exit code, stderr).
 fn render_with_set(scratch: &Scratch, set: &str) -> (i32, String) {

@@ -84,3 +84,18 @@ pub fn incompressible(seed: u32, length: usize) -> Vec<u8> {
         })
         .collect()
 }
+
+/// Writes an organisation template set `name@version` into the scratch copy's `templates/` folder.
+pub fn organisation_set(scratch: &Scratch, name: &str, version: u32, files: &[(&str, &str)]) {
+    let dir = scratch.path(&format!("templates/{name}"));
+    std::fs::create_dir_all(dir.join("partials")).unwrap();
+    std::fs::write(
+        dir.join("template.toml"),
+        format!("name = \"{name}\"\nversion = {version}\nextends = \"builtin@1\"\ndescription = \"test set\"\n"),
+    )
+    .unwrap();
+    for (path, content) in files {
+        std::fs::create_dir_all(dir.join(path).parent().unwrap()).unwrap();
+        std::fs::write(dir.join(path), content).unwrap();
+    }
+}
