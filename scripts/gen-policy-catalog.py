@@ -304,15 +304,22 @@ def options(desc):
     return re.findall(r"^\* .* \(([^()]*)\) =", block.group(1), re.M)
 
 
+def policy_sections(text, heading, next_heading):
+    """(policy, its section, its "Windows Registry Settings" block) for each policy of an Edge reference page that
+    has such a block; `heading` matches a policy's heading and captures its name."""
+    pattern = heading + r"(.*?)(?=" + next_heading + r"|\Z)"
+    for m in re.finditer(pattern, text, re.M | re.S):
+        policy, body = m.group(1), m.group(2)
+        registry = re.search(r"##### Windows Registry Settings\s*\n(.*?)(?=^\s*#####|\Z)", body, re.S | re.M)
+        if registry:
+            yield policy, body, registry.group(1)
+
+
 def edge_values(text):
     source = f"Edge-Enterprise:{EDGE_POLICIES}"
     out = []
-    for m in re.finditer(r"^  ### (\S+)\s*$(.*?)(?=^  ### |\Z)", text, re.M | re.S):
-        policy, body = m.group(1), m.group(2)
-        registry = re.search(r"##### Windows Registry Settings\s*\n(.*?)(?=^\s*#####|\Z)", body, re.S | re.M)
-        if not registry:
-            continue
-        fields = dict(re.findall(r"^\s*- ([^:\n]+): (.*?)\s*$", registry.group(1), re.M))
+    for policy, body, registry in policy_sections(text, r"^  ### (\S+)\s*$", r"^  ### "):
+        fields = dict(re.findall(r"^\s*- ([^:\n]+): (.*?)\s*$", registry, re.M))
         data_type = re.search(r"#### Data Type:\s*\n\s*- (.+?)\s*$", body, re.M)
         data_type = data_type.group(1) if data_type else None
         value_type = fields.get("Value Type")
@@ -350,12 +357,7 @@ def edge_values(text):
 def edge_update_values(text):
     source = f"Edge-Enterprise:{EDGE_UPDATE_POLICIES}"
     out = []
-    for m in re.finditer(r"^### ([A-Za-z0-9_]+)\s*$(.*?)(?=^### |\Z)", text, re.M | re.S):
-        policy, body = m.group(1), m.group(2)
-        registry = re.search(r"##### Windows Registry Settings\s*\n(.*?)(?=^#####|\Z)", body, re.S | re.M)
-        if not registry:
-            continue
-        reg = registry.group(1)
+    for policy, body, reg in policy_sections(text, r"^### ([A-Za-z0-9_]+)\s*$", r"^### "):
         path = re.search(r"^- Path: (.+?)\s*$", reg, re.M).group(1)
         value_type = re.search(r"^- Value Type: (.+?)\s*$", reg, re.M).group(1)
         if not re.match(r"(?i)HKEY_LOCAL_MACHINE\\", path):
