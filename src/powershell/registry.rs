@@ -38,9 +38,8 @@ const fn accessor(command: &'static str, shape: Shape, path: &'static [&'static 
     Accessor { command, shape, path, name: None, data: None, kind: None, default_kind: None, any_provider: false }
 }
 
-/// The registry cmdlets, and the template set's own helpers (`Tanmatsu.Common.ps1`), whose bodies are the one place
-/// that passes a path held in a parameter on to the cmdlets.
-const ACCESSORS: &[Accessor] = &[
+/// The registry cmdlets.
+const CMDLETS: &[Accessor] = &[
     Accessor {
         name: Some("Name"),
         data: Some("Value"),
@@ -61,6 +60,11 @@ const ACCESSORS: &[Accessor] = &[
     Accessor { any_provider: true, ..accessor("Test-Path", Shape::Key, &["Path", "LiteralPath"]) },
     Accessor { any_provider: true, ..accessor("Get-Item", Shape::Key, &["Path", "LiteralPath"]) },
     Accessor { any_provider: true, ..accessor("Get-ChildItem", Shape::Key, &["Path", "LiteralPath"]) },
+];
+
+/// The template set's own helpers (`Tanmatsu.Common.ps1`), whose bodies are the one place that passes a path held
+/// in a parameter on to the cmdlets.
+const HELPERS: &[Accessor] = &[
     Accessor {
         name: Some("Name"),
         data: Some("Value"),
@@ -75,7 +79,7 @@ const ACCESSORS: &[Accessor] = &[
 
 /// The helpers of the template set that wrap the registry cmdlets.
 pub fn is_helper(function: &str) -> bool {
-    ACCESSORS.iter().any(|a| a.command.contains("Tanmatsu") && a.command.eq_ignore_ascii_case(function))
+    HELPERS.iter().any(|a| a.command.eq_ignore_ascii_case(function))
 }
 
 /// The registry findings of `command`, run where the variables hold `env`. `inside_helper` is true within the
@@ -85,17 +89,13 @@ pub fn check(script: &Parsed<'_>, command: &Command<'_>, env: &Env, inside_helpe
     if name.eq_ignore_ascii_case("reg.exe") || name.eq_ignore_ascii_case("reg") {
         return reg_exe(script, command, env, findings);
     }
-    let Some(accessor) = ACCESSORS.iter().find(|a| a.command.eq_ignore_ascii_case(name)) else { return };
+    let Some(accessor) = CMDLETS.iter().chain(HELPERS).find(|a| a.command.eq_ignore_ascii_case(name)) else { return };
+    let at = command.node.start_byte();
     if command.is_splatted() {
         // The path and name are in a hashtable the lint does not follow.
-        findings.push(Finding::new(
-            Rule::Registry,
-            command.node.start_byte(),
-            msg!("powershell.registry-unknown-path", command = name),
-        ));
+        findings.push(Finding::new(Rule::Registry, at, msg!("powershell.registry-unknown-path", command = name)));
         return;
     }
-    let at = command.node.start_byte();
     // What an argument stands for: `None` when the call does not give it, `Some(None)` when the text does not tell.
     let given = |parameters: &[&str], position: Option<usize>| -> Option<Value> {
         let argument = parameters
