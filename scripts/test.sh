@@ -22,6 +22,8 @@ declare -A tools=(
   [grub-mkstandalone]=grub-common
   [/usr/lib/grub/x86_64-efi/normal.mod]=grub-efi-amd64-bin
   [/usr/share/OVMF/OVMF_CODE_4M.fd]=ovmf
+  # Samba's Registry.pol parser, for the local Group Policy (run with /usr/bin/python3, Debian's own).
+  [/usr/lib/python3/dist-packages/samba/gp_parse/gp_pol.py]=python3-samba
 )
 
 missing=()

@@ -49,6 +49,26 @@ pub fn powershell(text: &str) -> String {
     out
 }
 
+/// A TOML basic string (`"…"`) holding `text` exactly: the quote, the backslash and every control character that
+/// TOML 1.0 does not allow as it is (all but the tab) are escaped.
+pub fn toml(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + 2);
+    out.push('"');
+    for c in text.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push('\t'),
+            c if c.is_control() => out.push_str(&format!("\\u{:04X}", c as u32)),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
+
 /// A cell of a CSV file that people open in Excel: text that Excel would take for a formula (`=`, `+`, `-`, `@`, a
 /// tab or a carriage return first) is kept as text by a leading apostrophe. Quoting is the CSV writer's job.
 pub fn csv_cell(text: &str) -> String {
@@ -65,6 +85,22 @@ mod tests {
         assert_eq!(xml("健康保険組合"), "健康保険組合");
         assert_eq!(xml("line1\nline2"), "line1&#xA;line2");
         assert_eq!(xml("bell\u{7}"), "bell\u{FFFD}");
+    }
+
+    #[test]
+    fn toml_strings_hold_any_text() {
+        for text in [
+            "plain",
+            "C:\\dir\\file",
+            "quote \" and 'single'",
+            "line\nbreak\r\ttab",
+            "bell\u{7} del\u{7F}",
+            "健康保険組合",
+        ] {
+            let document = format!("value = {}", toml(text));
+            let parsed: toml::Table = document.parse().unwrap_or_else(|e| panic!("{document}: {e}"));
+            assert_eq!(parsed["value"].as_str(), Some(text), "{document}");
+        }
     }
 
     #[test]

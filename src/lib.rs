@@ -14,6 +14,7 @@ pub mod image;
 pub mod init;
 pub mod layout;
 pub mod ledger;
+pub mod local_policy;
 pub mod manifest;
 pub mod net;
 pub mod payload;

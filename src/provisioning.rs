@@ -7,7 +7,9 @@
 //! Japanese text.
 
 use crate::certificate::{Certificate, DeviceIdentity};
+use crate::diagnostic::Diagnostic;
 use crate::layout::{self, MediaFile, Role};
+use crate::local_policy::{self, LocalPolicy};
 use crate::manifest::FileRecord;
 use crate::net::Network;
 use crate::profile::{ArchiverProduct, CustomSoftware, LoadedProfile, ScanDay};
@@ -16,23 +18,24 @@ use serde::Serialize;
 use sha1::Sha1;
 use sha2::{Digest, Sha256};
 
-/// The steps in the order the entry script runs them. Removable-media restrictions come last, so that the
-/// provisioning stick works until then.
+/// The steps in the order the entry script runs them. The passwords Windows Setup leaves behind go first, so that no
+/// failure later can leave them; the local policy, with its removable-media restrictions, comes last.
 pub const STEPS: &[&str] = &[
+    "05-cleanup.ps1",
     "10-keyboard.ps1",
     "20-software.ps1",
     "30-defender.ps1",
     "40-updates.ps1",
     "50-audit-time.ps1",
     "60-certificates.ps1",
-    "70-firewall.ps1",
-    "80-edge-acrobat.ps1",
+    "70-no-sharing.ps1",
     "85-hardening.ps1",
-    "90-cleanup.ps1",
-    "95-removable-media.ps1",
+    "95-local-policy.ps1",
 ];
 
 pub const ENTRY_SCRIPT_NAME: &str = "Start-Provisioning.ps1";
+/// The local Group Policy's registry file, beside the scripts: it travels, and is checked, with them.
+pub const LOCAL_POLICY_FILE: &str = "Registry.pol";
 const SCRIPT_TEMPLATE_PREFIX: &str = "scripts/";
 
 /// A rendered script: its place on the media and its bytes (BOM, CRLF).
@@ -58,6 +61,8 @@ struct ScriptModel {
     firewall: FirewallModel,
     edge: EdgeModel,
     media: MediaModel,
+    /// Every value of the local policy and every firewall rule, as the step and the self-check read them back.
+    local_policy: LocalPolicyModel,
     steps: Vec<&'static str>,
     /// For the entry script: every other script and payload with its SHA-256.
     files: Vec<FileModel>,
@@ -145,7 +150,7 @@ struct FirewallModel {
     /// Time servers given as addresses; a server given by name is reached through DNS and allowed on port 123.
     ntp_servers: Vec<String>,
     printers: Vec<String>,
-    dhcp: String,
+    dhcp: bool,
 }
 
 #[derive(Serialize)]
@@ -181,6 +186,15 @@ impl IgnoredPolicies {
 const EDGE_POLICY_KEY: &str = "SOFTWARE\\Policies\\Microsoft\\Edge";
 const EDGE_UPDATE_POLICY_KEY: &str = "SOFTWARE\\Policies\\Microsoft\\EdgeUpdate";
 
+#[derive(Serialize, Default)]
+struct LocalPolicyModel {
+    /// Of the Registry.pol, which the step and the self-check compare with the one in force.
+    sha256: String,
+    values: Vec<local_policy::ExpectedValue>,
+    rules: Vec<local_policy::firewall::ExpectedRule>,
+    group: &'static str,
+}
+
 #[derive(Serialize)]
 struct MediaModel {
     approved_ids: Vec<String>,
@@ -195,13 +209,35 @@ pub struct ScriptInputs<'a> {
     pub authorities: &'a [Certificate],
 }
 
-/// Renders every script of the template set: the steps and helpers first, then the entry script, which carries
-/// their hashes and the payloads'.
-pub fn render_scripts(engine: &Engine, inputs: &ScriptInputs) -> Result<Vec<Script>, TemplateError> {
+/// Why the scripts could not be made.
+#[derive(Debug)]
+pub enum ScriptError {
+    Template(TemplateError),
+    /// The template set's local policy names values the catalog does not know, or rules that cannot be written.
+    Policy(Vec<Diagnostic>),
+}
+
+impl From<TemplateError> for ScriptError {
+    fn from(err: TemplateError) -> ScriptError {
+        ScriptError::Template(err)
+    }
+}
+
+/// Renders every script of the template set and the local policy: the policy first (the scripts read its values
+/// back), then the steps and helpers, then the entry script, which carries all their hashes and the payloads'.
+pub fn render_scripts(engine: &Engine, inputs: &ScriptInputs) -> Result<Vec<Script>, ScriptError> {
     let mut model = model(inputs);
-    let names = script_names(engine);
-    let mut scripts = Vec::new();
-    for name in names.iter().filter(|n| *n != ENTRY_SCRIPT_NAME) {
+    let policy = local_policy(engine, &model)?;
+    let registry_pol = policy.registry_pol();
+    model.local_policy = LocalPolicyModel {
+        sha256: hex::encode_upper(Sha256::digest(&registry_pol)),
+        values: policy.expected(),
+        rules: policy.firewall().expected_rules(),
+        group: local_policy::firewall::GROUP,
+    };
+    let mut scripts =
+        vec![Script { destination: format!("{}/scripts/{LOCAL_POLICY_FILE}", layout::MEDIA_DIR), bytes: registry_pol }];
+    for name in script_names(engine).iter().filter(|n| *n != ENTRY_SCRIPT_NAME && *n != LOCAL_POLICY_FILE) {
         scripts.push(script(engine, name, &model)?);
     }
     model.files = scripts
@@ -216,13 +252,21 @@ pub fn render_scripts(engine: &Engine, inputs: &ScriptInputs) -> Result<Vec<Scri
     Ok(scripts)
 }
 
-/// The file names of the scripts the template set makes.
+/// The file names in the media's scripts folder: the template set's scripts and the local policy.
 pub fn script_names(engine: &Engine) -> Vec<String> {
     engine
         .template_names()
         .into_iter()
         .filter_map(|name| name.strip_prefix(SCRIPT_TEMPLATE_PREFIX).map(str::to_string))
+        .chain([LOCAL_POLICY_FILE.to_string()])
         .collect()
+}
+
+/// The template set's `local-policy.toml`, rendered with the scripts' model and checked against the catalog.
+fn local_policy(engine: &Engine, model: &ScriptModel) -> Result<LocalPolicy, ScriptError> {
+    let text = engine.render(local_policy::TEMPLATE, model)?;
+    let origin = engine.origin(&format!("{}.hbs", local_policy::TEMPLATE));
+    LocalPolicy::parse(&origin, &text, crate::policy::catalog()).map_err(ScriptError::Policy)
 }
 
 fn script(engine: &Engine, name: &str, model: &ScriptModel) -> Result<Script, TemplateError> {
@@ -302,7 +346,7 @@ fn model(inputs: &ScriptInputs) -> ScriptModel {
             dns_servers: profile.network.dns_servers.clone(),
             ntp_servers: profile.time.ntp_servers.iter().filter(|s| Network::parse(s).is_ok()).cloned().collect(),
             printers: profile.network.printers.clone(),
-            dhcp: profile.network.dhcp.to_string(),
+            dhcp: profile.network.dhcp,
         },
         edge: EdgeModel {
             script_sites: profile.edge.script_sites.clone().unwrap_or_else(|| urls.clone()),
@@ -318,6 +362,7 @@ fn model(inputs: &ScriptInputs) -> ScriptModel {
                 .flat_map(|m| [m.usb_instance_id.clone(), m.disk_instance_id.clone()])
                 .collect(),
         },
+        local_policy: LocalPolicyModel::default(),
         steps: STEPS.to_vec(),
         files: Vec::new(),
     }

@@ -11,7 +11,7 @@ use crate::escape;
 use crate::layout::{self, MediaFile};
 use crate::manifest::{self, FileRecord, Manifest};
 use crate::profile::LoadedProfile;
-use crate::provisioning::{ScriptInputs, render_scripts, script_names};
+use crate::provisioning::{ScriptError, ScriptInputs, render_scripts, script_names};
 use crate::secrets::Secrets;
 use crate::templates::{Engine, Library, TemplateSet, TemplateStamp};
 use crate::unattend::{encode_password, validate};
@@ -38,6 +38,8 @@ pub enum RenderError {
     InvalidAnswerFile(Vec<Diagnostic>),
     #[error("{}", msg!("render.invalid-scripts", count = .0.len()))]
     InvalidScripts(Vec<Diagnostic>),
+    #[error("{}", msg!("render.invalid-policy", count = .0.len()))]
+    InvalidPolicy(Vec<Diagnostic>),
     #[error("{0}")]
     Secret(#[from] crate::secrets::SecretError),
     #[error("{}", msg!("render.io", path = .path.display(), reason = .reason))]
@@ -50,7 +52,8 @@ impl RenderError {
         match self {
             RenderError::NotCompliant(_, findings)
             | RenderError::InvalidAnswerFile(findings)
-            | RenderError::InvalidScripts(findings) => findings,
+            | RenderError::InvalidScripts(findings)
+            | RenderError::InvalidPolicy(findings) => findings,
             _ => &[],
         }
     }
@@ -307,7 +310,10 @@ pub fn generated_files(
         "tanmatsu provisioning media {}\r\nThe first-logon command finds this stick by this file.\r\n",
         prepared.media_id
     );
-    let scripts = render_scripts(&prepared.engine, &inputs)?;
+    let scripts = render_scripts(&prepared.engine, &inputs).map_err(|err| match err {
+        ScriptError::Template(err) => RenderError::Template(err),
+        ScriptError::Policy(findings) => RenderError::InvalidPolicy(findings),
+    })?;
     let findings = lint_scripts(&scripts);
     if !findings.is_empty() {
         return Err(RenderError::InvalidScripts(findings));
@@ -323,6 +329,7 @@ pub fn generated_files(
 fn lint_scripts(scripts: &[crate::provisioning::Script]) -> Vec<Diagnostic> {
     let texts: Vec<(String, String)> = scripts
         .iter()
+        .filter(|script| script.destination.ends_with(".ps1"))
         .map(|script| {
             let name = script.destination.rsplit('/').next().unwrap_or(&script.destination).to_string();
             let text = String::from_utf8_lossy(script.bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&script.bytes));

@@ -180,7 +180,7 @@ fn verify_checks_a_folder_copy_too() {
     let folder = scratch.path("stick");
     tanmatsu().arg("render").arg(scratch.path("fukushi-jimusho.toml")).arg("-o").arg(&folder).assert().success();
     assert_eq!(verify(&folder, &[]).0, 0);
-    let script = folder.join("tanmatsu/scripts/70-firewall.ps1");
+    let script = folder.join("tanmatsu/scripts/70-no-sharing.ps1");
     let mut bytes = std::fs::read(&script).unwrap();
     let last = bytes.len() - 3;
     bytes[last] ^= 0x20;
@@ -189,7 +189,7 @@ fn verify_checks_a_folder_copy_too() {
     std::fs::write(folder.join("extra.exe"), "MZ").unwrap();
     let (code, stdout, _) = verify(&folder, &[]);
     assert_eq!(code, 1);
-    assert!(stdout.contains("changed: tanmatsu/scripts/70-firewall.ps1"), "{stdout}");
+    assert!(stdout.contains("changed: tanmatsu/scripts/70-no-sharing.ps1"), "{stdout}");
     assert!(stdout.contains("missing: tanmatsu/certs/device.pfx"), "{stdout}");
     assert!(stdout.contains("not in the manifest: extra.exe"), "{stdout}");
 }

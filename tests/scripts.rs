@@ -15,6 +15,7 @@ fn rendered_scripts(scratch: &Scratch, profile: &Path) -> Vec<(String, String)> 
     let mut scripts: Vec<(String, String)> = std::fs::read_dir(out.join("tanmatsu/scripts"))
         .unwrap()
         .map(|e| e.unwrap().path())
+        .filter(|path| path.extension().is_some_and(|e| e == "ps1"))
         .map(|path| {
             let bytes = std::fs::read(&path).unwrap();
             assert!(bytes.starts_with(b"\xEF\xBB\xBF"), "{} starts with a UTF-8 BOM", path.display());
@@ -110,6 +111,17 @@ fn every_spec_item_has_its_step_and_its_check() {
             for call in invocations(&tree, text).into_iter().filter(|c| c.name == "Add-Check") {
                 let line = text.lines().nth(call.line - 1).unwrap();
                 let item = line.split("-Item '").nth(1).and_then(|rest| rest.split('\'').next());
+                if item.is_none() && line.contains("-Item $policyItem") {
+                    // One check per item of the local policy: the items its values name.
+                    let policy = &scripts.iter().find(|(n, _)| n == "local-policy.ps1").unwrap().1;
+                    checked.extend(
+                        policy
+                            .lines()
+                            .filter_map(|l| l.trim().strip_prefix("@{ Item = '")?.split('\'').next())
+                            .map(str::to_string),
+                    );
+                    continue;
+                }
                 checked.push(
                     item.unwrap_or_else(|| panic!("verify-terminal.ps1:{}: -Item is a literal", call.line)).to_string(),
                 );
@@ -154,11 +166,11 @@ fn the_entry_script_checks_every_file_before_it_loads_anything() {
 /// with two more policies, one set through a variable and a loop. Its scripts render and pass the lint too.
 #[test]
 fn an_organisation_set_passes_the_lint() {
-    let edge =
-        std::fs::read_to_string(common::repo().join("templates/builtin/scripts/80-edge-acrobat.ps1.hbs")).unwrap();
+    let base = std::fs::read_to_string(common::repo().join("templates/builtin/scripts/70-no-sharing.ps1.hbs")).unwrap();
     let extra = |second: &str| {
         format!(
-            "{edge}\n$kumiai = @{{ 'DeveloperToolsAvailability' = 2; '{second}' = 1 }}\n\
+            "{base}\n$edge = 'HKLM:\\SOFTWARE\\Policies\\Microsoft\\Edge'\n\
+             $kumiai = @{{ 'DeveloperToolsAvailability' = 2; '{second}' = 1 }}\n\
              foreach ($policy in @('DeveloperToolsAvailability', '{second}')) {{\n    \
              Set-TanmatsuRegistryValue -Path $edge -Name $policy -Value $kumiai[$policy]\n}}\n"
         )
@@ -172,7 +184,7 @@ fn an_organisation_set_passes_the_lint() {
             &scratch,
             "kumiai-test",
             1,
-            &[("partials/specialize-extra.hbs", partial), ("scripts/80-edge-acrobat.ps1.hbs", &step)],
+            &[("partials/specialize-extra.hbs", partial), ("scripts/70-no-sharing.ps1.hbs", &step)],
         );
         let profile =
             scratch.edited_profile("kenpo-kumiai", "template = \"builtin@1\"", "template = \"kumiai-test@1\"");
@@ -181,8 +193,8 @@ fn an_organisation_set_passes_the_lint() {
     // `render` lints what it writes: that it renders at all is the pass.
     let (scratch, profile) = with_set("InPrivateModeAvailability");
     let scripts = rendered_scripts(&scratch, &profile);
-    let edge = &scripts.iter().find(|(name, _)| name == "80-edge-acrobat.ps1").unwrap().1;
-    assert!(edge.contains("InPrivateModeAvailability"), "the organisation's step is the one rendered");
+    let step = &scripts.iter().find(|(name, _)| name == "70-no-sharing.ps1").unwrap().1;
+    assert!(step.contains("InPrivateModeAvailability"), "the organisation's step is the one rendered");
     // The same set with the name misspelt inside the loop is refused: the loop is followed, not skipped.
     let (scratch, profile) = with_set("InPrivateModeAvailabilty");
     let (code, _, stderr) =
@@ -261,47 +273,98 @@ fn fixes_of_the_scripts_review_hold() {
         entry[verify..].find("if ($global:LASTEXITCODE -ne 0) {").expect("the self-check's exit code is read");
     let finished = entry[verify..].find("provisioning finished").unwrap();
     assert!(checked < finished, "the exit code is read before the run is called finished");
-    // S10: a line that cannot reach the stick does not throw: the stick's log is written inside a try.
-    let writes = calls(&common, "Add-Content");
-    let to_stick: Vec<_> = writes.iter().filter(|(call, _)| call.contains("$script:MediaLog")).collect();
-    assert!(!to_stick.is_empty() && to_stick.iter().all(|(_, up)| up.contains(&"try_statement".to_string())));
+    // S10: steps log locally only; the stick gets the log at the end, and a stick that is gone is no error.
+    let log = &common[common.find("function Write-TanmatsuLog").unwrap()..];
+    let log = &log[..log.find("\n}\r\n").unwrap()];
+    assert!(!log.contains("Stick") && !log.contains("MediaRoot"), "{log}");
+    let copies = calls(&common, "Copy-Item");
+    assert!(!copies.is_empty() && copies.iter().all(|(_, up)| up.contains(&"try_statement".to_string())));
     // W8: an import that fails says what Windows said, not only "wrong password".
     assert!(script("Import-DeviceCertificate.ps1").contains("$_.Exception.Message"));
-    // S4: the staged device certificate is readable by the profile's operators, not by every local user.
+    // S4: the staged device certificate is readable by the profile's operators, not by every local user, and goes
+    // once every operator has it, judged by files that each operator owns.
     let certificates = script("60-certificates.ps1");
     let (grant, _) = &calls(&certificates, "icacls.exe")[0];
     assert!(!grant.contains("S-1-5-32-545") && grant.contains("@readers"), "{grant}");
     assert!(certificates.contains("(Get-LocalUser -Name $_).SID.Value"));
+    assert!(certificates.contains("'Remove-StagedCertificate.ps1'"));
+    let cleanup = script("Remove-StagedCertificate.ps1");
+    let waiting = cleanup.find("Test-TanmatsuCertificateImported").unwrap();
+    assert!(waiting < cleanup.find("'device.pfx'").unwrap(), "{cleanup}");
+    assert!(common.contains("GetOwner([System.Security.Principal.SecurityIdentifier]).Value"));
     // Nit 11: a state file without the expected properties is set aside, not a StrictMode error.
     assert!(common.contains("$state.PSObject.Properties['MediaId'] -and $state.PSObject.Properties['Done']"));
-    // W6: no package that was not hashed reaches DISM: the folder is refused while it holds one.
+    // W6: one listed package at a time, from the verified copy; one that does not apply is skipped and recorded,
+    // anything else stops the run. The codes are decimal Int64s: PowerShell 5.1 reads 0x800F081E as negative.
     let updates = script("40-updates.ps1");
-    let refused = updates.find("if ($unlisted.Count -gt 0) {").expect("unlisted files are looked for");
-    assert!(refused < updates.find("Add-WindowsPackage").unwrap(), "before DISM runs");
-    // W7 and S1 (part): the resume locator waits for the stick and looks for it on removable volumes only. It is
-    // written at run time from string literals: joined as PowerShell joins them, it must parse too.
-    let start = entry.find("$body = @(").unwrap();
-    let end = start + entry[start..].find(") -join").unwrap();
-    let locator: Vec<String> = entry[start..end]
+    let (add, up) = &calls(&updates, "Add-WindowsPackage")[0];
+    assert!(add.contains("-PackagePath $path") && up.contains(&"try_statement".to_string()), "{add}");
+    assert!(updates.contains("@(2148468766, 2149842967)") && updates.contains("'updates-not-applicable.txt'"));
+    assert!(updates.contains("UBR"), "the build is logged before the updates");
+    // S1, S2: the stick is checked, copied to a folder only Administrators and SYSTEM can write, the copy checked,
+    // and only the copy runs; no step is given the stick.
+    let copy_phase = &entry[entry.find("if ($PSCommandPath -ne $CopiedEntry) {").unwrap()..];
+    let copy_phase = &copy_phase[..copy_phase.find("\r\n}\r\n").unwrap()];
+    let order =
+        ["Find-ChangedFile -Root $MediaRoot", "Copy-Item", "Find-ChangedFile -Root $CopyRoot", "& $CopiedEntry"];
+    let at: Vec<usize> = order.iter().map(|n| copy_phase.find(n).unwrap_or_else(|| panic!("{n}"))).collect();
+    assert!(at.windows(2).all(|w| w[0] < w[1]), "{order:?} in order");
+    assert!(copy_phase.contains("'*S-1-5-32-544:(OI)(CI)F', '*S-1-5-18:(OI)(CI)F')"), "{copy_phase}");
+    assert!(!copy_phase.contains("S-1-5-32-545"), "users cannot write, or read, the copy");
+    let run_phase = &entry[entry.find("# The verified copy runs from here on.").unwrap()..];
+    assert!(run_phase.contains("& (Join-Path $PSScriptRoot $step) -CopyRoot $CopyRoot"));
+    assert!(!run_phase.contains("-MediaRoot $MediaRoot"), "nothing after the copy reads the stick's scripts");
+    for (name, text) in scripts.iter().filter(|(n, _)| n.starts_with(|c: char| c.is_ascii_digit())) {
+        assert!(!text.contains("$MediaRoot"), "{name} never reaches for the stick");
+    }
+    // W7, S1: the stick is looked for on removable volumes only, by its marker, with a wait; the resume task runs
+    // the verified copy.
+    let finder = &common[common.find("function Find-TanmatsuStick").unwrap()..];
+    assert!(
+        finder.contains("$_.DriveType -eq 'Removable'")
+            && finder.contains("$script:Marker")
+            && !finder.contains("Get-PSDrive")
+    );
+    assert!(entry.contains("Register-TanmatsuTask -Name $ResumeTask -ScriptPath $CopiedEntry -Trigger (New-ScheduledTaskTrigger -AtStartup)"));
+    // S10: a stick or copy whose files do not match is logged locally, and the console waits for a person.
+    let stop = &entry[entry.find("function Stop-BeforeRunning").unwrap()..];
+    let stop = &stop[..stop.find("\r\n}\r\n").unwrap()];
+    assert!(stop.contains("'provisioning.log'") && stop.contains("Read-Host") && stop.contains("exit 1"), "{stop}");
+    // W2, the dry run of the run's order: resume before the first step, the steps, one restart after the last,
+    // then the self-check, then the task goes and the run is finished.
+    let order = [
+        "Register-TanmatsuTask -Name $ResumeTask",
+        "foreach ($step in $Steps)",
+        "$state.Done = @($state.Done) + $FinalRestart",
+        "Restart-Computer -Force",
+        "'verify-terminal.ps1')",
+        "Unregister-TanmatsuTask -Name $ResumeTask",
+        "provisioning finished",
+    ];
+    let mut from = run_phase.find("try {").unwrap();
+    for needle in order {
+        let found = run_phase[from..].find(needle).unwrap_or_else(|| panic!("`{needle}` after the one before it"));
+        from += found;
+    }
+    let steps_at = run_phase.find("$Steps = @(").unwrap();
+    let listed: Vec<&str> = run_phase[steps_at..run_phase[steps_at..].find("\r\n)").unwrap() + steps_at]
         .lines()
-        .map(str::trim)
-        .filter_map(|line| line.strip_prefix('\'').and_then(|l| l.strip_suffix("',").or_else(|| l.strip_suffix('\''))))
-        .map(|line| line.replace("''", "'"))
+        .skip(1)
+        .map(|l| l.trim().trim_matches('\''))
         .collect();
-    let locator = format!("$marker = 'x'\r\n{}", locator.join("\r\n"));
-    assert_eq!(first_error(&parse(&locator), &locator), None, "{locator}");
-    assert!(locator.contains("$_.DriveType -eq 'Removable'") && locator.contains("AddMinutes(3)"), "{locator}");
-    assert!(!locator.contains("Get-PSDrive"), "{locator}");
-    // S10: a stick whose files do not match is logged locally, and the console waits for a person to read it.
-    let mismatch = &entry[entry.find("if (-not $intact) {").unwrap()
-        ..entry.find(". (Join-Path $PSScriptRoot 'Tanmatsu.Common.ps1')").unwrap()];
-    assert!(mismatch.contains("'provisioning.log'") && mismatch.contains("Read-Host"), "{mismatch}");
-    // W2: resume is registered before the first step runs.
-    let first_step = entry.find("foreach ($step in $Steps)").unwrap();
-    assert!(entry[..first_step].contains("    Register-Resume\r\n"), "resume is registered before step 1");
-    // W2: a failure removes the resume task, so that a failed step is not retried at every boot.
+    assert_eq!(listed.first(), Some(&"05-cleanup.ps1"), "the passwords Setup leaves go first (S10)");
+    assert_eq!(listed.last(), Some(&"95-local-policy.ps1"), "the media restrictions go last");
+    // W2: a failure removes the resume task, and is shown now and at the next sign-in, to whoever signs in.
     let failure = &entry[entry.rfind("} catch {").unwrap()..];
-    assert!(failure.contains("Unregister-ScheduledTask -TaskName $ResumeTask"), "{failure}");
+    for needle in [
+        "Unregister-TanmatsuTask -Name $ResumeTask",
+        "-Trigger (New-ScheduledTaskTrigger -AtLogOn) -ForUsers",
+        "& msg.exe *",
+        "Read-Host",
+        "exit 1",
+    ] {
+        assert!(failure.contains(needle), "`{needle}` in {failure}");
+    }
     // W8: Remove-LocalGroupMember takes the LocalPrincipal, not its SID.
     let (remove, _) = &calls(&script("85-hardening.ps1"), "Remove-LocalGroupMember")[0];
     assert!(remove.ends_with("-Member $member"), "{remove}");

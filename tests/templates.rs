@@ -188,11 +188,11 @@ fn scripts_windows_would_refuse_or_misread_are_refused_with_their_line() {
     let faults = [
         // A policy value Windows never reads (the name the review found in MED-2's step).
         (
-            "scripts/95-removable-media.ps1.hbs",
-            "-Name $AllowInstanceIds -Value 1",
-            "-Name 'AllowDeviceInstanceIDs' -Value 1",
-            "the policy catalog has no value `AllowDeviceInstanceIDs` under `HKLM\\SOFTWARE\\Policies\\Microsoft\\Windows\\DeviceInstall\\Restrictions`",
-            "95-removable-media.ps1:26",
+            "scripts/85-hardening.ps1.hbs",
+            "-Name 'fDenyTSConnections' -Value 1",
+            "-Name 'fDenyTSConnection' -Value 1",
+            "the policy catalog has no value `fDenyTSConnection` under `HKLM\\SYSTEM\\CurrentControlSet\\Control\\Terminal Server`",
+            "85-hardening.ps1:",
         ),
         // An -ArgumentList that is empty when an installer takes no arguments.
         (
@@ -204,11 +204,11 @@ fn scripts_windows_would_refuse_or_misread_are_refused_with_their_line() {
         ),
         // One variable in two spellings.
         (
-            "scripts/70-firewall.ps1.hbs",
-            "foreach ($profileStore in @($Store, 'PersistentStore')) {\n    Set-NetFirewallProfile -PolicyStore $profileStore",
-            "foreach ($store in @($Store, 'PersistentStore')) {\n    Set-NetFirewallProfile -PolicyStore $store",
-            "`$store` is the variable `$Store`",
-            "70-firewall.ps1:23",
+            "scripts/70-no-sharing.ps1.hbs",
+            "foreach ($sharingGroup in @(",
+            "$SharingGroup = 'none'\nforeach ($sharingGroup in @(",
+            "`$sharingGroup` is the variable `$SharingGroup`",
+            "70-no-sharing.ps1:",
         ),
     ];
     for (path, from, to, message, place) in faults {

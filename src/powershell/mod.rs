@@ -54,7 +54,7 @@ impl Finding {
 }
 
 /// Every finding in a set of scripts, by script name. The set is linted as a whole: functions and lists defined in
-/// one script (`Tanmatsu.Common.ps1`, `media-policy.ps1`) are known in the others.
+/// one script (`Tanmatsu.Common.ps1`, `hardening-lists.ps1`) are known in the others.
 pub fn lint(scripts: &[(String, String)]) -> Vec<(String, Finding)> {
     let parsed: Vec<Parsed> = scripts.iter().map(|(name, text)| Parsed::new(name, text)).collect();
     let functions: Vec<syntax::Function> = parsed.iter().flat_map(syntax::functions).collect();

@@ -5,7 +5,7 @@ use tree_sitter::{Node, Parser, Tree};
 
 /// One parsed script.
 pub struct Parsed<'a> {
-    /// The script's name on the media (`70-firewall.ps1`).
+    /// The script's name on the media (`70-no-sharing.ps1`).
     pub name: &'a str,
     pub text: &'a str,
     pub tree: Tree,

@@ -30,7 +30,15 @@ impl Engine {
         registry.set_prevent_indent(true);
         registry.register_helper("xml", Box::new(EscapeHelper { name: "xml", escape: escape::xml }));
         registry.register_helper("ps", Box::new(EscapeHelper { name: "ps", escape: escape::powershell }));
-        registry.register_helper("ps-list", Box::new(PowerShellList));
+        registry.register_helper(
+            "ps-list",
+            Box::new(ListHelper { name: "ps-list", escape: escape::powershell, open: "@(", close: ")" }),
+        );
+        registry.register_helper("toml", Box::new(EscapeHelper { name: "toml", escape: escape::toml }));
+        registry.register_helper(
+            "toml-list",
+            Box::new(ListHelper { name: "toml-list", escape: escape::toml, open: "[", close: "]" }),
+        );
         registry.register_helper("if", Box::new(StrictIf { positive: true }));
         registry.register_helper("unless", Box::new(StrictIf { positive: false }));
         for (path, content) in &set.files {
@@ -58,6 +66,11 @@ impl Engine {
         names.retain(|name| self.set.files.contains_key(&format!("{name}.hbs")));
         names.sort();
         names
+    }
+
+    /// Where the set's file `path` comes from, for messages (the file in an organisation's set, or the built-in one).
+    pub fn origin(&self, path: &str) -> String {
+        self.set.origins.get(path).cloned().unwrap_or_else(|| path.to_string())
     }
 
     /// Renders the template NAME (`autounattend.xml` for `autounattend.xml.hbs`).
@@ -101,10 +114,16 @@ fn scalar_text(value: &serde_json::Value, helper: &str) -> Result<String, Render
     }
 }
 
-/// `{{ps-list values}}`: an array as a PowerShell array of single-quoted literals, `@('a', 'b')`.
-struct PowerShellList;
+/// `{{ps-list values}}`: an array as a PowerShell array of single-quoted literals, `@('a', 'b')`; `{{toml-list values}}`
+/// the same as a TOML array of basic strings, `["a", "b"]`.
+struct ListHelper {
+    name: &'static str,
+    escape: fn(&str) -> String,
+    open: &'static str,
+    close: &'static str,
+}
 
-impl HelperDef for PowerShellList {
+impl HelperDef for ListHelper {
     fn call<'reg: 'rc, 'rc>(
         &self,
         h: &Helper<'rc>,
@@ -113,14 +132,14 @@ impl HelperDef for PowerShellList {
         _: &mut RenderContext<'reg, 'rc>,
         out: &mut dyn Output,
     ) -> HelperResult {
-        let serde_json::Value::Array(items) = required_param(h, "ps-list")? else {
-            return Err(RenderErrorReason::Other(t!("templates.ps-list-array")).into());
+        let serde_json::Value::Array(items) = required_param(h, self.name)? else {
+            return Err(RenderErrorReason::Other(t!("templates.list-array", helper = self.name)).into());
         };
         let literals: Vec<String> = items
             .iter()
-            .map(|item| scalar_text(item, "ps-list").map(|t| escape::powershell(&t)))
+            .map(|item| scalar_text(item, self.name).map(|t| (self.escape)(&t)))
             .collect::<Result<_, _>>()?;
-        out.write(&format!("@({})", literals.join(", ")))?;
+        out.write(&format!("{}{}{}", self.open, literals.join(", "), self.close))?;
         Ok(())
     }
 }
