@@ -309,9 +309,18 @@ fn fixes_of_the_scripts_review_hold() {
         ["Find-ChangedFile -Root $MediaRoot", "Copy-Item", "Find-ChangedFile -Root $CopyRoot", "& $CopiedEntry"];
     let at: Vec<usize> = order.iter().map(|n| copy_phase.find(n).unwrap_or_else(|| panic!("{n}"))).collect();
     assert!(at.windows(2).all(|w| w[0] < w[1]), "{order:?} in order");
-    assert!(copy_phase.contains("'*S-1-5-32-544:(OI)(CI)F', '*S-1-5-18:(OI)(CI)F')"), "{copy_phase}");
+    assert!(copy_phase.contains("'/grant:r', '*S-1-5-32-544:(OI)(CI)F', '*S-1-5-18:(OI)(CI)F')"), "{copy_phase}");
     assert!(!copy_phase.contains("S-1-5-32-545"), "users cannot write, or read, the copy");
+    // The copy's folder is in ProgramData itself, where no user can rename or replace one the administrator made; the
+    // state folder's recursive clean-up keeps the ACL and owners that mean something (S4, S5).
+    assert!(entry.contains("$CopyRoot = Join-Path $env:ProgramData 'tanmatsu-run'"));
+    assert!(common.contains("-Keep @('device.pfx', 'certificate-imported')"));
     let run_phase = &entry[entry.find("# The verified copy runs from here on.").unwrap()..];
+    let finished = run_phase.find("provisioning finished").unwrap();
+    assert!(
+        run_phase[..finished].contains("Where-Object { $_.Name -ne 'scripts' } | Remove-Item"),
+        "payload copies go"
+    );
     assert!(run_phase.contains("& (Join-Path $PSScriptRoot $step) -CopyRoot $CopyRoot"));
     assert!(!run_phase.contains("-MediaRoot $MediaRoot"), "nothing after the copy reads the stick's scripts");
     for (name, text) in scripts.iter().filter(|(n, _)| n.starts_with(|c: char| c.is_ascii_digit())) {
