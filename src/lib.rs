@@ -12,6 +12,7 @@ pub mod fsutil;
 pub mod i18n;
 pub mod image;
 pub mod init;
+pub mod installers;
 pub mod layout;
 pub mod ledger;
 pub mod local_policy;

@@ -8,11 +8,14 @@
 
 use crate::certificate::{Certificate, DeviceIdentity};
 use crate::diagnostic::Diagnostic;
+use crate::i18n::Lang;
+use crate::installers;
 use crate::layout::{self, MediaFile, Role};
 use crate::local_policy::{self, LocalPolicy};
 use crate::manifest::FileRecord;
+use crate::msg;
 use crate::net::Network;
-use crate::profile::{ArchiverProduct, CustomSoftware, LoadedProfile, ScanDay};
+use crate::profile::{CustomSoftware, LoadedProfile, ScanDay};
 use crate::templates::{Engine, TemplateError};
 use serde::Serialize;
 use sha1::Sha1;
@@ -97,6 +100,8 @@ struct SoftwareModel {
     /// A pattern for the installed program's display name, to skip what is installed and to check.
     detect: String,
     arguments: Vec<String>,
+    /// Where the silent-install switches come from, for the log.
+    source: String,
 }
 
 #[derive(Serialize)]
@@ -368,7 +373,7 @@ fn model(inputs: &ScriptInputs) -> ScriptModel {
     }
 }
 
-/// The software to install, with what tanmatsu knows of each installer's silent switches.
+/// The software to install, with what tanmatsu knows of each installer's silent switches and where they come from.
 fn software(inputs: &ScriptInputs) -> Vec<SoftwareModel> {
     let profile = &inputs.loaded.profile;
     let payload = |role: Role| {
@@ -376,48 +381,45 @@ fn software(inputs: &ScriptInputs) -> Vec<SoftwareModel> {
             inputs.payloads.iter().find(|(f, _)| f.role == role).expect("every installer is on the media");
         file_model(file, record)
     };
-    let is_msi = |file: &FileModel| file.path.to_ascii_lowercase().ends_with(".msi");
     let words = |list: &[&str]| list.iter().map(|s| s.to_string()).collect::<Vec<_>>();
     let mut items = Vec::new();
 
     let reader = payload(Role::AcrobatReader);
-    let arguments = if is_msi(&reader) {
-        words(&["/qn", "EULA_ACCEPT=YES"])
-    } else {
-        words(&["/sAll", "/rs", "/msi", "EULA_ACCEPT=YES"])
-    };
+    let known = installers::acrobat_reader(installers::is_msi(&reader.path));
     items.push(SoftwareModel {
         item: "SW-5",
-        name: "Adobe Acrobat Reader".into(),
-        detect: "Adobe Acrobat*".into(),
-        arguments,
+        name: known.name.into(),
+        detect: known.detect.into(),
+        arguments: words(known.arguments),
+        source: known.source.in_language(Lang::En),
         path: reader.path,
         sha256: reader.sha256,
     });
 
     let archiver = &profile.software.archiver;
     let file = payload(Role::Archiver);
-    let (name, detect, defaults) = match archiver.product {
-        // Lhaplus's installer is made with Inno Setup.
-        ArchiverProduct::Lhaplus => ("Lhaplus", "Lhaplus*", words(&["/VERYSILENT", "/SUPPRESSMSGBOXES", "/NORESTART"])),
-        ArchiverProduct::SevenZip => ("7-Zip", "7-Zip*", words(&["/S"])),
-        ArchiverProduct::Winzip => ("WinZip", "WinZip*", words(&["/S"])),
-        ArchiverProduct::Other => ("", "", Vec::new()),
+    let known = installers::archiver(archiver.product, installers::is_msi(&file.path));
+    let name = archiver.name.clone().or_else(|| known.as_ref().map(|k| k.name.to_string())).unwrap_or_default();
+    let detect = known.as_ref().map_or_else(|| format!("{name}*"), |k| k.detect.to_string());
+    let (arguments, source) = match (&archiver.arguments, &known) {
+        (None, Some(known)) => (words(known.arguments), known.source.in_language(Lang::En)),
+        (given, _) => (given.clone().unwrap_or_default(), profile_source()),
     };
-    let name = archiver.name.clone().unwrap_or_else(|| name.to_string());
-    let detect = if detect.is_empty() { format!("{name}*") } else { detect.to_string() };
-    let arguments = archiver.arguments.clone().unwrap_or(if is_msi(&file) { words(&["/qn"]) } else { defaults });
-    items.push(SoftwareModel { item: "SW-4", name, detect, arguments, path: file.path, sha256: file.sha256 });
+    items.push(SoftwareModel { item: "SW-4", name, detect, arguments, source, path: file.path, sha256: file.sha256 });
 
     let custom = |software: &CustomSoftware, item: &'static str, role: Role| {
         let file = payload(role);
-        let arguments =
-            if software.arguments.is_empty() && is_msi(&file) { words(&["/qn"]) } else { software.arguments.clone() };
+        let (arguments, source) = if software.arguments.is_empty() && installers::is_msi(&file.path) {
+            (words(&["/qn"]), msg!("installer.source.msiexec").in_language(Lang::En))
+        } else {
+            (software.arguments.clone(), profile_source())
+        };
         SoftwareModel {
             item,
             name: software.name.clone(),
             detect: format!("{}*", software.name),
             arguments,
+            source,
             path: file.path,
             sha256: file.sha256,
         }
@@ -427,7 +429,11 @@ fn software(inputs: &ScriptInputs) -> Vec<SoftwareModel> {
     items
 }
 
-/// Set-MpPreference's ScanScheduleDay: 0 every day, 1 Sunday … 7 Saturday.
+/// Where the switches come from when the profile gives them.
+fn profile_source() -> String {
+    msg!("installer.source.profile").in_language(Lang::En)
+}
+
 fn scan_day_number(day: ScanDay) -> u8 {
     match day {
         ScanDay::Daily => 0,

@@ -216,6 +216,35 @@ fn an_archiver_without_encrypted_zip_violates_sw_4() {
     assert!(stdout.contains("error[SW-4]: say that this archiver makes and opens password-protected ZIP files"));
 }
 
+/// An installer whose switches nobody documents would stop the first sign-in at its window (scripts review S8):
+/// Lhaplus's come from others' scripts only (a warning, with the source), WinZip's .exe has none (an error, unless
+/// the profile gives tried arguments or the MSI).
+#[test]
+fn undocumented_silent_switches_are_said_before_a_terminal_waits_for_a_click() {
+    let lhaplus = "archiver = { product = \"lhaplus\", installer = \"payload/lpls174.exe\" }";
+    let scratch = Scratch::new();
+    let (_, stdout, _) = check(&scratch.path("kenpo-kumiai.toml"), &[]);
+    assert!(stdout.contains("warning[SW-4]: Lhaplus's silent-install switches are not documented"), "{stdout}");
+    assert!(stdout.contains("LiuToki/choco-packages"), "the source is named: {stdout}");
+    let tried = scratch.edited_profile(
+        "kenpo-kumiai",
+        lhaplus,
+        "archiver = { product = \"lhaplus\", installer = \"payload/lpls174.exe\", arguments = [\"/VERYSILENT\"] }",
+    );
+    let (_, stdout, _) = check(&tried, &[]);
+    assert!(!stdout.contains("silent-install switches"), "tried arguments are the profile's word: {stdout}");
+
+    let scratch = Scratch::new();
+    let winzip = scratch.edited_profile(
+        "kenpo-kumiai",
+        lhaplus,
+        "archiver = { product = \"winzip\", installer = \"payload/lpls174.exe\" }",
+    );
+    let (code, stdout, _) = check(&winzip, &[]);
+    assert_eq!(code, 1, "{stdout}");
+    assert!(stdout.contains("error[SW-4]: WinZip's .exe installer has no documented silent install"), "{stdout}");
+}
+
 #[test]
 fn another_browser_violates_sw_2() {
     let scratch = Scratch::new();

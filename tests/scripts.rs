@@ -334,7 +334,12 @@ fn fixes_of_the_scripts_review_hold() {
             && finder.contains("$script:Marker")
             && !finder.contains("Get-PSDrive")
     );
-    assert!(entry.contains("Register-TanmatsuTask -Name $ResumeTask -ScriptPath $CopiedEntry -Trigger (New-ScheduledTaskTrigger -AtStartup)"));
+    assert!(entry.contains("Register-TanmatsuTask -Name $ResumeTask -ScriptPath $CopiedEntry -Trigger $startup"));
+    assert!(entry.contains("$startup = New-ScheduledTaskTrigger -AtStartup\r\n    $startup.Delay = 'PT1M'"));
+    // Whoever signs in during the run is told the terminal is not ready; the notice goes when the run ends.
+    assert!(entry.contains("Register-TanmatsuTask -Name $InProgressNotice -ScriptPath $InProgressScript"));
+    // Review of the new scripts: an empty text is a file too (5.1 refuses '' for a mandatory string).
+    assert!(common.contains("[AllowEmptyString()]\r\n        [string]$Text"));
     // S10: a stick or copy whose files do not match is logged locally, and the console waits for a person.
     let stop = &entry[entry.find("function Stop-BeforeRunning").unwrap()..];
     let stop = &stop[..stop.find("\r\n}\r\n").unwrap()];
@@ -364,7 +369,7 @@ fn fixes_of_the_scripts_review_hold() {
     assert_eq!(listed.first(), Some(&"05-cleanup.ps1"), "the passwords Setup leaves go first (S10)");
     assert_eq!(listed.last(), Some(&"95-local-policy.ps1"), "the media restrictions go last");
     // W2: a failure removes the resume task, and is shown now and at the next sign-in, to whoever signs in.
-    let failure = &entry[entry.rfind("} catch {").unwrap()..];
+    let failure = &entry[entry.find("Write-TanmatsuLog ('FAILED: {0}'").unwrap()..];
     for needle in [
         "Unregister-TanmatsuTask -Name $ResumeTask",
         "-Trigger (New-ScheduledTaskTrigger -AtLogOn) -ForUsers",
@@ -374,6 +379,13 @@ fn fixes_of_the_scripts_review_hold() {
     ] {
         assert!(failure.contains(needle), "`{needle}` in {failure}");
     }
+    // S3: the slip's passwords are initial ones: every account chooses its own at its next sign-in.
+    let hardening = script("85-hardening.ps1");
+    let (net, _) = &calls(&hardening, "net.exe")[0];
+    assert!(net.contains("/logonpasswordchg:yes"), "{net}");
+    assert!(hardening.contains("foreach ($name in @($Admin) + $Operators)"));
+    // S8: each installer's switches are logged with where they come from.
+    assert!(script("20-software.ps1").contains("Source = 'Adobe Acrobat-Reader Enterprise Toolkit"));
     // W8: Remove-LocalGroupMember takes the LocalPrincipal, not its SID.
     let (remove, _) = &calls(&script("85-hardening.ps1"), "Remove-LocalGroupMember")[0];
     assert!(remove.ends_with("-Member $member"), "{remove}");

@@ -2,9 +2,11 @@
 
 use super::payload::{check_file, check_update_folder};
 use crate::diagnostic::Diagnostic;
+use crate::i18n::Lang;
+use crate::installers::{Evidence, SilentInstall};
 use crate::msg;
 use crate::payload::PayloadKind;
-use crate::profile::{ArchiverProduct, CustomSoftware, LoadedProfile};
+use crate::profile::{CustomSoftware, LoadedProfile};
 
 const INSTALLERS: &[PayloadKind] = &[PayloadKind::Executable, PayloadKind::Installer];
 
@@ -65,7 +67,11 @@ fn check_archiver(loaded: &LoadedProfile, findings: &mut Vec<Diagnostic>) {
                 .field("software.archiver.encrypted_zip"),
         );
     }
-    if archiver.product != ArchiverProduct::Other {
+    let msi = crate::installers::is_msi(&archiver.installer.to_string_lossy());
+    if let Some(known) = crate::installers::archiver(archiver.product, msi) {
+        if archiver.arguments.is_none() {
+            check_switches(&known, findings);
+        }
         return;
     }
     if archiver.name.as_deref().is_none_or(|n| n.trim().is_empty()) {
@@ -87,6 +93,18 @@ fn check_archiver(loaded: &LoadedProfile, findings: &mut Vec<Diagnostic>) {
                 .help(msg!("check.software.archiver-state-zip.help")),
         );
     }
+}
+
+/// An installer whose silent switches nobody documents can stop the first sign-in at a window (scripts review S8).
+fn check_switches(known: &SilentInstall, findings: &mut Vec<Diagnostic>) {
+    let finding = match known.evidence {
+        Evidence::Vendor => return,
+        Evidence::Indirect => Diagnostic::warning(msg!("check.software.switches-indirect", name = known.name))
+            .help(msg!("check.software.switches-indirect.help", source = known.source.in_language(Lang::En))),
+        Evidence::None => Diagnostic::error(msg!("check.software.switches-none", name = known.name))
+            .help(msg!("check.software.switches-none.help", source = known.source.in_language(Lang::En))),
+    };
+    findings.push(finding.item("SW-4").field("software.archiver.installer"));
 }
 
 fn check_custom(
