@@ -299,7 +299,12 @@ fn fixes_of_the_scripts_review_hold() {
     let updates = script("40-updates.ps1");
     let (add, up) = &calls(&updates, "Add-WindowsPackage")[0];
     assert!(add.contains("-PackagePath $path") && up.contains(&"try_statement".to_string()), "{add}");
-    assert!(updates.contains("@(2148468766, 2149842967)") && updates.contains("'updates-not-applicable.txt'"));
+    assert!(updates.contains("@(2148468766, 2149842967)") && updates.contains("'updates-not-applicable.{0}.txt'"));
+    // A package that asks for a restart gets it before the next one; the step then goes on where it was (the
+    // orchestrator runs it again instead of marking it done).
+    assert!(updates.contains("return 'RestartThenRunAgain'") && updates.contains("$applied -contains $name"));
+    let again = entry.find("-contains 'RestartThenRunAgain'").expect("the orchestrator knows RestartThenRunAgain");
+    assert!(again < entry.find("$state.Done = @($state.Done) + $step").unwrap(), "before the step is marked done");
     assert!(updates.contains("UBR"), "the build is logged before the updates");
     // S1, S2: the stick is checked, copied to a folder only Administrators and SYSTEM can write, the copy checked,
     // and only the copy runs; no step is given the stick.
@@ -331,11 +336,12 @@ fn fixes_of_the_scripts_review_hold() {
     let finder = &common[common.find("function Find-TanmatsuStick").unwrap()..];
     assert!(
         finder.contains("$_.DriveType -eq 'Removable'")
+            && finder.contains("$_.BusType -eq 'USB'")
             && finder.contains("$script:Marker")
             && !finder.contains("Get-PSDrive")
     );
     assert!(entry.contains("Register-TanmatsuTask -Name $ResumeTask -ScriptPath $CopiedEntry -Trigger $startup"));
-    assert!(entry.contains("$startup = New-ScheduledTaskTrigger -AtStartup\r\n    $startup.Delay = 'PT1M'"));
+    assert!(entry.contains("$startup = New-ScheduledTaskTrigger -AtStartup\r\n    $startup.Delay = 'PT2M'"));
     // Whoever signs in during the run is told the terminal is not ready; the notice goes when the run ends.
     assert!(entry.contains("Register-TanmatsuTask -Name $InProgressNotice -ScriptPath $InProgressScript"));
     // Review of the new scripts: an empty text is a file too (5.1 refuses '' for a mandatory string).

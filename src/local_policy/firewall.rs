@@ -5,8 +5,8 @@
 //! With `AllowLocalPolicyMerge` 0 Windows ignores every rule that is not in Group Policy (MS-GPFAS §2.2.3.13;
 //! Set-NetFirewallProfile: "False: The firewall rules defined by the local administrator are ignored, and only
 //! firewall rules from GPOs are applied"): the inbox allow rules (Core Networking DNS and DHCP to any address,
-//! Teredo, IPHTTPS, the apps' AppContainer rules) stop counting, and the rules here are the terminal's whole
-//! outbound policy (scripts review W3). That is why DNS, DHCP and time each have a rule bound to the one service
+//! Teredo, IPHTTPS, the apps' AppContainer rules) stop counting, and the rules here are all the terminal allows
+//! (scripts review W3). That is why DNS, DHCP and time each have a rule bound to the one service
 //! that needs it.
 
 use super::ExpectedValue;
@@ -44,6 +44,9 @@ pub struct RuleSetting {
     /// The rule's ID: the registry value's name.
     pub id: String,
     pub name: String,
+    /// `out` (the default) or `in`.
+    #[serde(default = "outbound")]
+    pub direction: String,
     /// `tcp` or `udp`.
     pub protocol: String,
     /// Addresses or CIDR networks; none means any address.
@@ -57,10 +60,16 @@ pub struct RuleSetting {
     pub service: Option<String>,
 }
 
+fn outbound() -> String {
+    "out".into()
+}
+
 /// A checked rule.
 #[derive(Debug, Clone)]
 struct Rule {
     setting: RuleSetting,
+    /// MS-GPFAS's DIR-VAL: `In` or `Out`.
+    direction: &'static str,
     protocol: u8,
     remote: Vec<Network>,
 }
@@ -77,6 +86,8 @@ pub struct Firewall {
 pub struct ExpectedRule {
     pub item: String,
     pub display_name: String,
+    /// `Inbound` or `Outbound`, as `Get-NetFirewallRule` gives it.
+    pub direction: &'static str,
     /// `TCP` or `UDP`, as `Get-NetFirewallPortFilter` gives it.
     pub protocol: &'static str,
     /// As `Get-NetFirewallAddressFilter` gives them; `Any` for none.
@@ -98,6 +109,14 @@ impl Firewall {
         let mut ids = std::collections::BTreeSet::new();
         for setting in list.rules {
             let field = format!("firewall.rule {}", setting.id);
+            let direction = match setting.direction.as_str() {
+                "out" => "Out",
+                "in" => "In",
+                other => {
+                    problems.push(Diagnostic::error(msg!("local-policy.direction", direction = other)).field(field));
+                    continue;
+                }
+            };
             let protocol = match setting.protocol.as_str() {
                 "tcp" => 6,
                 "udp" => 17,
@@ -125,7 +144,7 @@ impl Firewall {
                 problems.push(Diagnostic::error(msg!("local-policy.duplicate")).field(field));
                 continue;
             }
-            rules.push(Rule { setting, protocol, remote });
+            rules.push(Rule { setting, direction, protocol, remote });
         }
         if problems.is_empty() {
             Ok(Firewall { item: list.item, log_size_kb: list.log_size_kb, rules })
@@ -169,6 +188,7 @@ impl Firewall {
                 ExpectedRule {
                     item: rule.setting.item.clone(),
                     display_name: rule.setting.name.clone(),
+                    direction: if rule.direction == "In" { "Inbound" } else { "Outbound" },
                     protocol: if rule.protocol == 6 { "TCP" } else { "UDP" },
                     remote_addresses: if rule.remote.is_empty() {
                         vec!["Any".into()]
@@ -203,14 +223,14 @@ impl Firewall {
 }
 
 impl Rule {
-    /// The rule string of MS-GPFAS §2.2.2.19: outbound allow, active, in every profile (no `Profile=` token means
-    /// all), one `RPort=`/`LPort=` per port and one `RA4=`/`RA6=` per address (each token may repeat).
+    /// The rule string of MS-GPFAS §2.2.2.19: an active allow rule in every profile (no `Profile=` token means all),
+    /// one `RPort=`/`LPort=` per port and one `RA4=`/`RA6=` per address (each token may repeat).
     fn encode(&self) -> String {
         let mut fields = vec![
             RULE_VERSION.to_string(),
             "Action=Allow".into(),
             "Active=TRUE".into(),
-            "Dir=Out".into(),
+            format!("Dir={}", self.direction),
             format!("Protocol={}", self.protocol),
         ];
         fields.extend(self.setting.local_ports.iter().map(|p| format!("LPort={p}")));
@@ -243,6 +263,7 @@ mod tests {
             item: "NET-0".into(),
             id: "tanmatsu-dns".into(),
             name: "tanmatsu: DNS".into(),
+            direction: "out".into(),
             protocol: "udp".into(),
             remote_addresses: vec!["10.20.30.53".into(), "10.20.40.0/24".into()],
             remote_ports: vec![53],
