@@ -37,6 +37,18 @@ impl Network {
         }
     }
 
+    /// Whether every address of `other` lies in this network.
+    pub fn contains(&self, other: &Network) -> bool {
+        let (mine, theirs, max) = match (self.address, other.address) {
+            (IpAddr::V4(a), IpAddr::V4(b)) => (u128::from(u32::from(a)), u128::from(u32::from(b)), 32),
+            (IpAddr::V6(a), IpAddr::V6(b)) => (u128::from(a), u128::from(b), 128),
+            _ => return false,
+        };
+        let host_bits = max - u32::from(self.prefix);
+        let mask = if host_bits >= 128 { 0 } else { u128::MAX << host_bits };
+        other.prefix >= self.prefix && mine & mask == theirs & mask
+    }
+
     /// Whether this reaches far beyond any one site: such a range would open the terminal to the internet.
     pub fn is_too_broad(&self) -> bool {
         match self.address {
@@ -69,6 +81,17 @@ pub fn is_host_name(text: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_network_contains_its_hosts_and_smaller_networks_only() {
+        let site = Network::parse("10.20.30.0/24").unwrap();
+        assert!(site.contains(&Network::parse("10.20.30.53").unwrap()));
+        assert!(site.contains(&Network::parse("10.20.30.128/25").unwrap()));
+        assert!(!site.contains(&Network::parse("10.20.31.1").unwrap()));
+        assert!(!site.contains(&Network::parse("10.20.0.0/16").unwrap()));
+        assert!(!site.contains(&Network::parse("::ffff:10.20.30.1").unwrap()));
+        assert!(Network::parse("0.0.0.0/0").unwrap().contains(&site));
+    }
 
     #[test]
     fn parses_addresses_and_networks() {

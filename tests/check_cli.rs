@@ -197,7 +197,7 @@ fn no_time_source_violates_sec_2() {
 fn an_empty_intermediate_server_list_violates_sec_7() {
     let scratch = Scratch::new();
     let profile =
-        scratch.edited_profile("kenpo-kumiai", "addresses = [\"10.20.30.0/24\", \"10.20.31.15\"]", "addresses = []");
+        scratch.edited_profile("kenpo-kumiai", "addresses = [\"10.20.30.128/25\", \"10.20.31.15\"]", "addresses = []");
     let (code, stdout, _) = check(&profile, &[]);
     assert_eq!(code, 1, "{stdout}");
     assert!(stdout.contains("error[SEC-7]: no intermediate-server address"), "{stdout}");
@@ -243,6 +243,21 @@ fn undocumented_silent_switches_are_said_before_a_terminal_waits_for_a_click() {
     let (code, stdout, _) = check(&winzip, &[]);
     assert_eq!(code, 1, "{stdout}");
     assert!(stdout.contains("error[SW-4]: WinZip's .exe installer has no documented silent install"), "{stdout}");
+}
+
+/// A DNS server, time server or printer inside the server's range is reachable from Edge too (SEC-7).
+#[test]
+fn a_host_inside_the_server_range_is_a_warning() {
+    let scratch = Scratch::new();
+    let profile = scratch.edited_profile(
+        "kenpo-kumiai",
+        "addresses = [\"10.20.30.128/25\", \"10.20.31.15\"]",
+        "addresses = [\"10.20.30.0/24\"]",
+    );
+    let (_, stdout, _) = check(&profile, &[]);
+    assert!(stdout.contains("warning[SEC-7]: Edge may reach `10.20.30.53` on ports 443 and 80"), "{stdout}");
+    let (_, stdout, _) = check(&scratch.path("fukushi-jimusho.toml"), &[]);
+    assert!(!stdout.contains("Edge may reach"), "{stdout}");
 }
 
 #[test]

@@ -65,6 +65,38 @@ pub fn check(loaded: &LoadedProfile, findings: &mut Vec<Diagnostic>) {
     check_addresses(&profile.network.dns_servers, "network.dns_servers", "SEC-4", findings);
     check_addresses(&profile.network.printers, "network.printers", "HW-11", findings);
     check_time(loaded, findings);
+    check_hosts_inside_the_server_range(loaded, findings);
+}
+
+/// Edge's one firewall rule allows the server's addresses on 443 and 80: a DNS server, time server or printer inside
+/// a server range is then reachable from the browser too, which is more than "only the intermediate server" (SEC-7;
+/// scripts review W3.3).
+fn check_hosts_inside_the_server_range(loaded: &LoadedProfile, findings: &mut Vec<Diagnostic>) {
+    let profile = &loaded.profile;
+    let ranges: Vec<(&String, Network)> = profile
+        .intermediate_server
+        .addresses
+        .iter()
+        .filter_map(|text| Network::parse(text).ok().map(|network| (text, network)))
+        .collect();
+    let hosts = [
+        ("network.dns_servers", &profile.network.dns_servers),
+        ("time.ntp_servers", &profile.time.ntp_servers),
+        ("network.printers", &profile.network.printers),
+    ];
+    for (field, list) in hosts {
+        for (i, text) in list.iter().enumerate() {
+            let Ok(host) = Network::parse(text) else { continue };
+            if let Some((range, _)) = ranges.iter().find(|(_, network)| network.contains(&host) && *network != host) {
+                findings.push(
+                    Diagnostic::warning(msg!("check.network.host-in-server-range", host = text, range = range))
+                        .item("SEC-7")
+                        .field(format!("{field}[{i}]"))
+                        .help(msg!("check.network.host-in-server-range.help")),
+                );
+            }
+        }
+    }
 }
 
 /// Parses an intermediate-server URL, returning its host.
