@@ -245,6 +245,9 @@ fn fixes_of_the_scripts_review_hold() {
     let (set, _) = &calls(&defender, "Set-MpPreference")[0];
     assert!(set.contains("-ScanOnlyIfIdleEnabled $false") && set.contains("-DisableCatchupFullScan $false"), "{set}");
     assert!(defender.contains("$preference.ScanOnlyIfIdleEnabled -or $preference.DisableCatchupFullScan"));
+    // The definitions from the stick are read back: what Defender held before and after, and their age.
+    assert!(defender.contains("$after.AntivirusSignatureVersion -eq $before"));
+    assert!(defender.contains("if ($after.AntivirusSignatureAge -gt $MaxAgeDays) {"));
     // S5: the state folder's owner and ACL are set on every run, not only when the folder is new.
     let icacls = calls(&script("Tanmatsu.Common.ps1"), "icacls.exe");
     assert!(!icacls.is_empty() && icacls.iter().all(|(_, up)| !up.contains(&"if_statement".to_string())));
