@@ -9,6 +9,7 @@
 //! tanmatsu/updates/defender/<file>      Defender's offline definitions
 //! tanmatsu/certs/device.pfx             the device certificate
 //! tanmatsu/certs/authorities/<file>     the issuing authorities
+//! tanmatsu/disarmed.txt                 written by the terminal when provisioning has finished: what it removed
 //! ```
 
 use crate::profile::LoadedProfile;
@@ -19,6 +20,12 @@ pub const MEDIA_DIR: &str = "tanmatsu";
 pub const MANIFEST: &str = "tanmatsu/manifest.json";
 pub const CHECKSUMS: &str = "tanmatsu/SHA256SUMS";
 pub const ENTRY_SCRIPT: &str = "tanmatsu/scripts/Start-Provisioning.ps1";
+pub const DEVICE_CERTIFICATE: &str = "tanmatsu/certs/device.pfx";
+/// The terminal's record of the files it removed from the stick once provisioning had finished.
+pub const DISARM_RECORD: &str = "tanmatsu/disarmed.txt";
+/// What a used stick must no longer carry: the answer file (every password, and the instruction to wipe disk 0 at
+/// the next boot from the stick) and the device certificate (scripts review S3).
+pub const DISARMED_FILES: [&str; 2] = [ANSWER_FILE, DEVICE_CERTIFICATE];
 
 /// The marker file of the media with this ID.
 pub fn marker(media_id: &str) -> String {
@@ -97,7 +104,7 @@ pub fn profile_files(loaded: &LoadedProfile) -> Vec<MediaFile> {
         .collect();
     files.push(MediaFile {
         source: loaded.resolve(&profile.certificates.device.pfx),
-        destination: format!("{MEDIA_DIR}/certs/device.pfx"),
+        destination: DEVICE_CERTIFICATE.to_string(),
         role: Role::DeviceCertificate,
     });
     files

@@ -66,6 +66,8 @@ struct ScriptModel {
     media: MediaModel,
     /// Every value of the local policy and every firewall rule, as the step and the self-check read them back.
     local_policy: LocalPolicyModel,
+    /// What the run removes from the stick when it has finished, and where it records that.
+    disarm: DisarmModel,
     steps: Vec<&'static str>,
     /// For the entry script: every other script and payload with its SHA-256.
     files: Vec<FileModel>,
@@ -190,6 +192,21 @@ impl IgnoredPolicies {
 
 const EDGE_POLICY_KEY: &str = "SOFTWARE\\Policies\\Microsoft\\Edge";
 const EDGE_UPDATE_POLICY_KEY: &str = "SOFTWARE\\Policies\\Microsoft\\EdgeUpdate";
+
+#[derive(Serialize)]
+struct DisarmModel {
+    /// Windows-style, for the scripts.
+    record: String,
+    files: Vec<DisarmedFile>,
+}
+
+#[derive(Serialize)]
+struct DisarmedFile {
+    /// As the manifest and `verify` name it.
+    media: &'static str,
+    /// As the scripts reach it.
+    windows: String,
+}
 
 #[derive(Serialize, Default)]
 struct LocalPolicyModel {
@@ -368,6 +385,13 @@ fn model(inputs: &ScriptInputs) -> ScriptModel {
                 .collect(),
         },
         local_policy: LocalPolicyModel::default(),
+        disarm: DisarmModel {
+            record: layout::windows_path(layout::DISARM_RECORD),
+            files: layout::DISARMED_FILES
+                .iter()
+                .map(|path| DisarmedFile { media: path, windows: layout::windows_path(path) })
+                .collect(),
+        },
         steps: STEPS.to_vec(),
         files: Vec::new(),
     }

@@ -49,6 +49,38 @@ pub struct Verified {
     pub files_checked: usize,
     pub bytes_checked: u64,
     pub findings: Vec<Finding>,
+    /// Set when the terminal disarmed the stick after provisioning: those files are gone on purpose.
+    pub disarmed: Option<Disarmed>,
+}
+
+/// The terminal's record (`tanmatsu/disarmed.txt`) of the files it removed once provisioning had finished: the answer
+/// file and the device certificate, so that the stick holds no password and never reinstalls a PC unattended.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Disarmed {
+    pub terminal: String,
+    pub at: String,
+    /// Media paths; only those of [`layout::DISARMED_FILES`] count.
+    pub removed: Vec<String>,
+}
+
+impl Disarmed {
+    /// The record's `key: value` lines, for the media `media_id`; a record of another media is no record.
+    fn parse(text: &str, media_id: &str) -> Option<Disarmed> {
+        let mut media = None;
+        let mut disarmed = Disarmed { terminal: String::new(), at: String::new(), removed: Vec::new() };
+        for line in text.trim_start_matches('\u{FEFF}').lines() {
+            let Some((key, value)) = line.split_once(':') else { continue };
+            let value = value.trim().to_string();
+            match key.trim() {
+                "media" => media = Some(value),
+                "terminal" => disarmed.terminal = value,
+                "at" => disarmed.at = value,
+                "removed" if layout::DISARMED_FILES.contains(&value.as_str()) => disarmed.removed.push(value),
+                _ => {}
+            }
+        }
+        (media.as_deref() == Some(media_id)).then_some(disarmed)
+    }
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -170,10 +202,17 @@ pub fn verify(path: &Path, image_sha256: Option<&str>) -> Result<Verified, Verif
     let mut media = Media::open(path).map_err(unreadable)?;
     let manifest = manifest_of(path, &mut media)?;
 
+    let disarmed = media
+        .read_to_vec(layout::DISARM_RECORD)
+        .map_err(unreadable)?
+        .and_then(|bytes| Disarmed::parse(&String::from_utf8_lossy(&bytes), &manifest.media_id));
+    let removed = |path: &str| disarmed.as_ref().is_some_and(|d| d.removed.iter().any(|r| r == path));
+
     let mut findings = Vec::new();
     let mut bytes_checked = 0;
     for record in &manifest.files {
         match media.hash(&record.path).map_err(unreadable)? {
+            None if removed(&record.path) => {}
             None => findings.push(Finding::Missing { path: record.path.clone() }),
             Some((sha256, size)) => {
                 bytes_checked += size;
@@ -195,7 +234,10 @@ pub fn verify(path: &Path, image_sha256: Option<&str>) -> Result<Verified, Verif
     }
     let listed: std::collections::BTreeSet<&str> = manifest.files.iter().map(|f| f.path.as_str()).collect();
     for path in media.paths().map_err(unreadable)? {
-        if !listed.contains(path.as_str()) && path != layout::MANIFEST && path != layout::CHECKSUMS {
+        let own = path == layout::MANIFEST
+            || path == layout::CHECKSUMS
+            || (path == layout::DISARM_RECORD && disarmed.is_some());
+        if !listed.contains(path.as_str()) && !own {
             findings.push(Finding::Unlisted { path });
         }
     }
@@ -219,5 +261,21 @@ pub fn verify(path: &Path, image_sha256: Option<&str>) -> Result<Verified, Verif
         files_checked: manifest.files.len(),
         bytes_checked,
         findings,
+        disarmed,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_record_counts_for_its_own_media_and_the_disarmed_files_only() {
+        let text = "\u{FEFF}tanmatsu: disarmed\r\nmedia: abc\r\nterminal: KENPO-T01\r\nat: 2026-12-02T10:00:00+09:00\r\n\
+                    removed: autounattend.xml\r\nremoved: tanmatsu/certs/device.pfx\r\nremoved: tanmatsu/scripts/x.ps1\r\n";
+        let record = Disarmed::parse(text, "abc").unwrap();
+        assert_eq!(record.terminal, "KENPO-T01");
+        assert_eq!(record.removed, ["autounattend.xml", "tanmatsu/certs/device.pfx"]);
+        assert_eq!(Disarmed::parse(text, "other"), None);
+    }
 }

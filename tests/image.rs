@@ -194,6 +194,47 @@ fn verify_checks_a_folder_copy_too() {
     assert!(stdout.contains("not in the manifest: extra.exe"), "{stdout}");
 }
 
+/// A stick the terminal has disarmed (scripts review S3): the answer file and the device certificate are gone on
+/// purpose, and its record says so; `verify` tells that state from damage. A record of another stick excuses nothing.
+#[test]
+fn verify_knows_a_stick_the_terminal_disarmed() {
+    let scratch = Scratch::new();
+    let folder = scratch.path("stick");
+    tanmatsu().arg("render").arg(scratch.path("kenpo-kumiai.toml")).arg("-o").arg(&folder).assert().success();
+    let common = std::fs::read_to_string(folder.join("tanmatsu/scripts/Tanmatsu.Common.ps1")).unwrap();
+    for line in ["('media: {0}' -f $script:MediaId)", "('terminal: {0}' -f $env:COMPUTERNAME)", "'removed: {0}' -f $_"]
+    {
+        assert!(common.contains(line), "the terminal writes the record verify reads: {line}");
+    }
+    let media_id = std::fs::read_dir(folder.join("tanmatsu"))
+        .unwrap()
+        .filter_map(|e| e.unwrap().file_name().into_string().ok())
+        .find_map(|name| name.strip_prefix("media-")?.strip_suffix(".id").map(str::to_string))
+        .unwrap();
+    std::fs::remove_file(folder.join("autounattend.xml")).unwrap();
+    std::fs::remove_file(folder.join("tanmatsu/certs/device.pfx")).unwrap();
+    // As Write-TanmatsuFile writes it: UTF-8 with a BOM, CRLF.
+    let record = |media: &str| {
+        format!(
+            "\u{FEFF}tanmatsu: this stick was disarmed after provisioning\r\nmedia: {media}\r\nterminal: KENPO-T01\r\n\
+             at: 2026-12-02T10:00:00+09:00\r\nremoved: autounattend.xml\r\nremoved: tanmatsu/certs/device.pfx"
+        )
+    };
+    std::fs::write(folder.join("tanmatsu/disarmed.txt"), record(&media_id)).unwrap();
+    let (code, stdout, _) = verify(&folder, &[]);
+    assert_eq!(code, 0, "{stdout}");
+    assert!(
+        stdout.contains("used: the terminal KENPO-T01 removed autounattend.xml, tanmatsu/certs/device.pfx"),
+        "{stdout}"
+    );
+    std::fs::write(folder.join("tanmatsu/disarmed.txt"), record("another-stick")).unwrap();
+    let (code, stdout, _) = verify(&folder, &[]);
+    assert_eq!(code, 1, "{stdout}");
+    assert!(
+        stdout.contains("missing: autounattend.xml") && stdout.contains("not in the manifest: tanmatsu/disarmed.txt")
+    );
+}
+
 #[test]
 fn a_truncated_image_gets_a_clear_error() {
     let scratch = Scratch::new();

@@ -388,6 +388,12 @@ fn fixes_of_the_scripts_review_hold() {
     ] {
         assert!(failure.contains(needle), "`{needle}` in {failure}");
     }
+    // S3: once the run has finished, the stick is disarmed: no answer file, no device certificate, a record.
+    let finished_at = run_phase.find("provisioning finished").unwrap();
+    let disarm = run_phase.find("Disable-TanmatsuStick -StickRoot $stick").expect("the stick is disarmed");
+    assert!(finished_at < disarm, "after the run has finished");
+    let disable = &common[common.find("function Disable-TanmatsuStick").unwrap()..];
+    assert!(disable.contains("Media = 'autounattend.xml'") && disable.contains("Media = 'tanmatsu/certs/device.pfx'"));
     // S3: the slip's passwords are initial ones: every account chooses its own at its next sign-in.
     let hardening = script("85-hardening.ps1");
     let (net, _) = &calls(&hardening, "net.exe")[0];

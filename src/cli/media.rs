@@ -18,6 +18,16 @@ pub(super) fn run_verify(path: &Path, sha256: Option<&str>, json: bool) -> i32 {
                 for finding in &verified.findings {
                     println!("{finding}");
                 }
+                if let Some(disarmed) = &verified.disarmed {
+                    let removed = disarmed.removed.join(", ");
+                    let line = msg!(
+                        "cli.verify.disarmed",
+                        terminal = &disarmed.terminal,
+                        at = &disarmed.at,
+                        removed = removed
+                    );
+                    println!("{line}");
+                }
                 let verdict = if verified.findings.is_empty() {
                     msg!("cli.verify.as-made")
                 } else {
