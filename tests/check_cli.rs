@@ -245,6 +245,16 @@ fn undocumented_silent_switches_are_said_before_a_terminal_waits_for_a_click() {
     assert!(stdout.contains("error[SW-4]: WinZip's .exe installer has no documented silent install"), "{stdout}");
 }
 
+/// IPv6 neighbour discovery is blocked on the terminal: an IPv6 address in the profile is a warning.
+#[test]
+fn an_ipv6_address_is_a_warning() {
+    let scratch = Scratch::new();
+    let profile =
+        scratch.edited_profile("kenpo-kumiai", "dns_servers = [\"10.20.30.53\"]", "dns_servers = [\"fd00::53\"]");
+    let (_, stdout, _) = check(&profile, &[]);
+    assert!(stdout.contains("warning[NET-0]: `fd00::53` is an IPv6 address"), "{stdout}");
+}
+
 /// A DNS server, time server or printer inside the server's range is reachable from Edge too (SEC-7).
 #[test]
 fn a_host_inside_the_server_range_is_a_warning() {

@@ -66,6 +66,31 @@ pub fn check(loaded: &LoadedProfile, findings: &mut Vec<Diagnostic>) {
     check_addresses(&profile.network.printers, "network.printers", "HW-11", findings);
     check_time(loaded, findings);
     check_hosts_inside_the_server_range(loaded, findings);
+    check_ipv6(loaded, findings);
+}
+
+/// The firewall allows nothing the local policy does not list, Core Networking's ICMPv6 rules included (local rules
+/// are ignored): IPv6 neighbour discovery is blocked, so an IPv6 address in the profile would not be reached.
+fn check_ipv6(loaded: &LoadedProfile, findings: &mut Vec<Diagnostic>) {
+    let profile = &loaded.profile;
+    let lists = [
+        ("intermediate_server.addresses", &profile.intermediate_server.addresses),
+        ("network.dns_servers", &profile.network.dns_servers),
+        ("time.ntp_servers", &profile.time.ntp_servers),
+        ("network.printers", &profile.network.printers),
+    ];
+    for (field, list) in lists {
+        for (i, text) in list.iter().enumerate() {
+            if Network::parse(text).is_ok_and(|n| n.address.is_ipv6()) {
+                findings.push(
+                    Diagnostic::warning(msg!("check.network.ipv6", text = text))
+                        .item("NET-0")
+                        .field(format!("{field}[{i}]"))
+                        .help(msg!("check.network.ipv6.help")),
+                );
+            }
+        }
+    }
 }
 
 /// Edge's one firewall rule allows the server's addresses on 443 and 80: a DNS server, time server or printer inside
