@@ -388,6 +388,11 @@ fn fixes_of_the_scripts_review_hold() {
     ] {
         assert!(failure.contains(needle), "`{needle}` in {failure}");
     }
+    // Answer-file copies are swept by pattern, by the step and by the check alike (answer-file review R3).
+    let sweep = script("cleanup-paths.ps1");
+    assert!(sweep.contains("-Filter '*unattend*.xml'") && sweep.contains("'$WINDOWS.~BT\\Sources\\Panther'"));
+    assert!(script("05-cleanup.ps1").contains("@(Find-TanmatsuAnswerFileCopy)"));
+    assert!(script("verify-terminal.ps1").contains("$left = @(Find-TanmatsuAnswerFileCopy)"));
     // S3: once the run has finished, the stick is disarmed: no answer file, no device certificate, a record.
     let finished_at = run_phase.find("provisioning finished").unwrap();
     let disarm = run_phase.find("Disable-TanmatsuStick -StickRoot $stick").expect("the stick is disarmed");
