@@ -56,7 +56,9 @@ import subprocess
 import sys
 
 ITPRO_PAGES = [
+    "windows/client-management/mdm/policy-csp-admx-deviceinstallation.md",
     "windows/client-management/mdm/policy-csp-admx-microsoftdefenderantivirus.md",
+    "windows/client-management/mdm/policy-csp-admx-removablestorage.md",
     "windows/client-management/mdm/policy-csp-defender.md",
     "windows/client-management/mdm/policy-csp-deliveryoptimization.md",
     "windows/client-management/mdm/policy-csp-deviceinstallation.md",
