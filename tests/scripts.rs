@@ -248,6 +248,9 @@ fn fixes_of_the_scripts_review_hold() {
     // The definitions from the stick are read back: what Defender held before and after, and their age.
     assert!(defender.contains("$after.AntivirusSignatureVersion -eq $before"));
     assert!(defender.contains("if ($after.AntivirusSignatureAge -gt $MaxAgeDays) {"));
+    // Microsoft's recipe for the scan's time: ScanScheduleTime, no random shift, an offset of 0; all read back.
+    assert!(set.contains("-ScanScheduleTime $scanAt -RandomizeScheduleTaskTimes $false"), "{set}");
+    assert!(defender.contains("Set-MpPreference -ScanScheduleOffset 0") && defender.contains("-or $shifted) {"));
     // S5: the state folder's owner and ACL are set on every run, not only when the folder is new.
     let icacls = calls(&script("Tanmatsu.Common.ps1"), "icacls.exe");
     assert!(!icacls.is_empty() && icacls.iter().all(|(_, up)| !up.contains(&"if_statement".to_string())));
@@ -345,6 +348,17 @@ fn fixes_of_the_scripts_review_hold() {
     );
     assert!(entry.contains("Register-TanmatsuTask -Name $ResumeTask -ScriptPath $CopiedEntry -Trigger $startup"));
     assert!(entry.contains("$startup = New-ScheduledTaskTrigger -AtStartup\r\n    $startup.Delay = 'PT2M'"));
+    // The firewall's read-back knows where each rule comes from, and gives Group Policy time to arrive.
+    assert!(script("local-policy.ps1").contains("Get-NetFirewallRule -PolicyStore ActiveStore -TracePolicyStore"));
+    assert!(script("95-local-policy.ps1").contains("for ($attempt = 1; $attempt -le 12; $attempt++) {"));
+    // The rerun the failure notice gives is the verified copy, which the media policy cannot lock out.
+    assert!(entry.contains("$Rerun = 'powershell.exe -ExecutionPolicy Bypass -File \"{0}\"' -f $CopiedEntry"));
+    // Review 2: the stick is updated before the tasks go, inside a try; the payload copies go last.
+    let stick_work = run_phase.find("if (Copy-TanmatsuRecordToStick -StickRoot $stick) {").unwrap();
+    let tasks_go = run_phase
+        .find("Unregister-TanmatsuTask -Name $ResumeTask\r\n    Unregister-TanmatsuTask -Name $InProgressNotice")
+        .unwrap();
+    assert!(stick_work < tasks_go, "the stick first");
     // Whoever signs in during the run is told the terminal is not ready; the notice goes when the run ends.
     assert!(entry.contains("Register-TanmatsuTask -Name $InProgressNotice -ScriptPath $InProgressScript"));
     // Review of the new scripts: an empty text is a file too (5.1 refuses '' for a mandatory string).
@@ -393,10 +407,10 @@ fn fixes_of_the_scripts_review_hold() {
     assert!(sweep.contains("-Filter '*unattend*.xml'") && sweep.contains("'$WINDOWS.~BT\\Sources\\Panther'"));
     assert!(script("05-cleanup.ps1").contains("@(Find-TanmatsuAnswerFileCopy)"));
     assert!(script("verify-terminal.ps1").contains("$left = @(Find-TanmatsuAnswerFileCopy)"));
-    // S3: once the run has finished, the stick is disarmed: no answer file, no device certificate, a record.
-    let finished_at = run_phase.find("provisioning finished").unwrap();
+    // S3: once the self-check has passed, the stick is disarmed: no answer file, no device certificate, a record.
+    let passed_at = run_phase.find("if ($global:LASTEXITCODE -ne 0) {").unwrap();
     let disarm = run_phase.find("Disable-TanmatsuStick -StickRoot $stick").expect("the stick is disarmed");
-    assert!(finished_at < disarm, "after the run has finished");
+    assert!(passed_at < disarm, "after the self-check has passed");
     let disable = &common[common.find("function Disable-TanmatsuStick").unwrap()..];
     assert!(disable.contains("Media = 'autounattend.xml'") && disable.contains("Media = 'tanmatsu/certs/device.pfx'"));
     // S3: the slip's passwords are initial ones: every account chooses its own at its next sign-in.

@@ -221,6 +221,18 @@ mod tests {
     }
 
     #[test]
+    fn the_script_root_in_a_script_parameters_default_is_caught() {
+        let script =
+            "[CmdletBinding()]\nparam(\n    [string]$Root = (Split-Path -Parent $PSScriptRoot)\n)\nWrite-Host $Root\n";
+        assert_eq!(keys(script), ["powershell.script-root-in-default"]);
+        let in_body =
+            "param(\n    [string]$Root = ''\n)\nif (-not $Root) { $Root = Split-Path -Parent $PSScriptRoot }\n";
+        assert_eq!(keys(in_body), Vec::<String>::new());
+        let function = "function Get-It {\n    param([string]$Root = $PSScriptRoot)\n    $Root\n}\n";
+        assert_eq!(keys(function), Vec::<String>::new());
+    }
+
+    #[test]
     fn calls_are_bound_as_powershell_binds_them() {
         // By position: -ArgumentList is Start-Process's second positional parameter.
         assert_eq!(keys("Start-Process 'x.exe' @()\n"), ["powershell.may-be-empty"]);

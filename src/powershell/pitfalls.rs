@@ -8,7 +8,10 @@
 //! - `$null` on the right of a comparison: with an array on the left, `-eq $null` filters the array instead of
 //!   testing it (about_Comparison_Operators, "When the input is a collection"; PSScriptAnalyzer
 //!   PossibleIncorrectComparisonWithNull);
-//! - a cmdlet whose default bites when a parameter is left out ([`DEFAULTS_THAT_BITE`]).
+//! - a cmdlet whose default bites when a parameter is left out ([`DEFAULTS_THAT_BITE`]);
+//! - `$PSScriptRoot` or `$PSCommandPath` in a default of the script's own parameters: Windows PowerShell 5.1 has not
+//!   set them yet when it binds an advanced script's parameters, so the default is built from an empty string
+//!   (PowerShell/PowerShell#4688).
 
 use super::syntax::{
     Command, Parsed, descendants, enclosing_function, is_native_program, strip_wrappers, variable_key,
@@ -76,6 +79,7 @@ pub fn check(script: &Parsed<'_>, commands: &[Command<'_>], findings: &mut Vec<F
             "foreach_statement" => loop_over_itself(script, node, findings),
             "command" => unchecked_exit_code(script, node, findings),
             "comparison_expression" => null_on_the_right(script, node, findings),
+            "script_parameter" => script_root_in_default(script, node, findings),
             _ => {}
         }
     }
@@ -124,6 +128,27 @@ fn case_variants(script: &Parsed<'_>, findings: &mut Vec<Finding>) {
                 }
                 Some(_) => {}
             }
+        }
+    }
+}
+
+/// A default of the script's own parameters (not a function's) that reads `$PSScriptRoot` or `$PSCommandPath`.
+fn script_root_in_default(script: &Parsed<'_>, parameter: Node<'_>, findings: &mut Vec<Finding>) {
+    if enclosing_function(parameter).is_some() {
+        return;
+    }
+    let mut cursor = parameter.walk();
+    let Some(default) = parameter.named_children(&mut cursor).find(|c| c.kind() == "script_parameter_default") else {
+        return;
+    };
+    for variable in descendants(default).into_iter().filter(|n| n.kind() == "variable") {
+        let key = variable_key(script.source(variable)).unwrap_or_default();
+        if key == "psscriptroot" || key == "pscommandpath" {
+            findings.push(Finding::new(
+                Rule::Pitfall,
+                variable.start_byte(),
+                msg!("powershell.script-root-in-default", variable = script.source(variable)),
+            ));
         }
     }
 }
