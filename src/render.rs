@@ -254,18 +254,23 @@ fn render_answer_file(
             command_line: first_logon_command(media_id),
         },
     };
-    Ok(engine.render("autounattend.xml", &model)?)
+    Ok(escape::non_ascii_as_references(&engine.render("autounattend.xml", &model)?))
 }
 
 /// The first-logon command: find the drive that carries this media's marker, then run the entry script from it,
-/// with the execution policy bypassed for this one process.
+/// with the execution policy bypassed for this one process. A stick that is not there (pulled at Setup's restart, or
+/// not mounted yet) is asked for, again and again, never silently given up on; any error keeps the window open until
+/// someone has read it (answer-file review W2). The system drive is never taken for the stick, even with a marker.
 pub fn first_logon_command(media_id: &str) -> String {
     let marker = escape::powershell(&layout::windows_path(&layout::marker(media_id)));
     let entry = escape::powershell(&layout::windows_path(layout::ENTRY_SCRIPT));
+    // In both languages at once, whatever the desk's: the answer file is the same bytes on every desk.
+    let ask = escape::powershell(&msg!("render.first-logon.insert-stick").in_language(crate::i18n::Lang::En));
     format!(
-        "powershell.exe -NoProfile -ExecutionPolicy Bypass -Command \"$d = Get-PSDrive -PSProvider FileSystem | \
-         Where-Object {{ Test-Path -LiteralPath (Join-Path $_.Root {marker}) }} | Select-Object -First 1; \
-         if (-not $d) {{ throw 'tanmatsu: the provisioning USB stick was not found' }}; \
+        "powershell.exe -NoProfile -ExecutionPolicy Bypass -Command \"trap {{ Write-Host $_ -ForegroundColor Red; \
+         Read-Host 'Enter'; exit 1 }}; for (;;) {{ $d = Get-PSDrive -PSProvider FileSystem | Where-Object {{ \
+         $_.Root -ne ($env:SystemDrive + '\\') -and (Test-Path -LiteralPath (Join-Path $_.Root {marker})) }} | \
+         Select-Object -First 1; if ($d) {{ break }}; Read-Host {ask} }}; \
          & (Join-Path $d.Root {entry}) -MediaRoot $d.Root\""
     )
 }

@@ -121,6 +121,23 @@ fn every_setting_is_where_windows_setup_reads_it() {
             command.split("Join-Path $_.Root '").nth(1).unwrap().split('\'').next().unwrap().replace('\\', "/");
         assert!(out.join(&marker).is_file(), "the marker {marker} the command looks for is on the media");
         assert!(command.contains("tanmatsu\\scripts\\Start-Provisioning.ps1"), "{command}");
+        // W2 of the answer-file review: a missing stick is asked for until it is there, the system drive is never
+        // taken for it, and an error keeps the window open. The script in the command parses.
+        let script = command.split_once("-Command \"").unwrap().1.strip_suffix('"').unwrap();
+        let tree = common::powershell::parse(script);
+        assert_eq!(common::powershell::first_error(&tree, script), None, "{script}");
+        assert!(
+            script.starts_with("trap { Write-Host $_ -ForegroundColor Red; Read-Host 'Enter'; exit 1 }"),
+            "{script}"
+        );
+        assert!(
+            script.contains("for (;;) {") && script.contains("if ($d) { break }; Read-Host 'tanmatsu: "),
+            "{script}"
+        );
+        assert!(script.contains("$_.Root -ne ($env:SystemDrive + '\\')"), "{script}");
+        // R7: the file is ASCII; Japanese text is in character references, which an XML parser reads back.
+        assert!(text.is_ascii(), "{example}: the answer file is ASCII");
+        assert!(script.contains("USB メモリを挿して"), "the prompt reads back in Japanese: {script}");
     }
 }
 
