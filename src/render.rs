@@ -168,6 +168,8 @@ struct AnswerFileModel<'a> {
     tanmatsu_version: &'static str,
     template: TemplateModel<'a>,
     architecture: &'static str,
+    /// Windows PE's and the installed system's language, which the media must have.
+    language: &'static str,
     organization: OrganizationModel<'a>,
     terminal: TerminalModel<'a>,
     accounts: AccountsModel,
@@ -238,6 +240,7 @@ fn render_answer_file(
         tanmatsu_version: env!("CARGO_PKG_VERSION"),
         template: TemplateModel { name: &set.name, version: set.version },
         architecture: "amd64",
+        language: crate::windows_media::ANSWER_FILE_LANGUAGE,
         organization: OrganizationModel { name: &profile.organization.name },
         terminal: TerminalModel {
             hostname: &profile.terminal.hostname,

@@ -204,6 +204,42 @@ fn one_stick_carries_the_windows_media_with_install_wim_split() {
     }
 }
 
+/// The answer file is for x64 and Japanese: media for ARM64, or without Japanese, are refused before a stick is made
+/// (answer-file review W4). The WIM's properties are set with wimlib, whose own `info` names what they mean.
+#[test]
+fn check_refuses_media_of_another_architecture_or_language() {
+    let cases = [
+        (["WINDOWS/ARCH=9", "WINDOWS/LANGUAGES/LANGUAGE=ja-JP"], "x86_64", None),
+        (
+            ["WINDOWS/ARCH=12", "WINDOWS/LANGUAGES/LANGUAGE=ja-JP"],
+            "ARM64",
+            Some("is for processor architecture 12, not x64"),
+        ),
+        (["WINDOWS/ARCH=9", "WINDOWS/LANGUAGES/LANGUAGE=en-US"], "x86_64", Some("has no ja-JP language")),
+    ];
+    for (properties, wimlib_says, refusal) in cases {
+        let scratch = Scratch::new();
+        let (media, _) = windows_media(&scratch, &["Windows 11 Pro"]);
+        let wim = media.join("sources/install.wim").display().to_string();
+        let mut arguments = vec!["info", &wim, "1", "--image-property", "WINDOWS/EDITIONID=Professional"];
+        for property in &properties {
+            arguments.extend(["--image-property", property]);
+        }
+        run_ok("wimlib-imagex", &arguments);
+        let info = run_ok("wimlib-imagex", &["info", &wim, "1"]);
+        assert!(info.contains(&format!("Architecture:           {wimlib_says}")), "{info}");
+        let (code, stdout, _) =
+            common::check(&scratch.path("kenpo-kumiai.toml"), &["--windows-media", media.to_str().unwrap()]);
+        match refusal {
+            None => assert_eq!(code, 0, "{properties:?}: {stdout}"),
+            Some(refusal) => {
+                assert_eq!(code, 1, "{properties:?}: {stdout}");
+                assert!(stdout.contains(refusal), "{properties:?}: {stdout}");
+            }
+        }
+    }
+}
+
 #[test]
 fn build_refuses_media_without_the_profiles_image() {
     let scratch = Scratch::new();

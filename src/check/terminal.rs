@@ -61,17 +61,35 @@ fn check_windows_media(media: &std::path::Path, image: &str, findings: &mut Vec<
                         .help(msg!("check.media.images", images = available.join(", "))),
                 )
             }
-            Some(found) => match found.edition.as_deref() {
-                Some(edition) if edition != "Professional" => {
-                    Some(Diagnostic::error(msg!("check.media.not-pro", image = image, edition = edition)))
-                }
-                _ => None,
-            },
+            Some(found) => media_image_problem(found),
         },
     };
     if let Some(finding) = finding {
         findings.push(finding.item("SW-1").field("terminal.image"));
     }
+}
+
+/// What in the profile's image does not fit the answer file, as far as the WIM says: an edition other than Pro
+/// (SW-1); an architecture other than x64, whose components would all be ignored, leaving Setup fully interactive; a
+/// language list without Japanese, where Setup stops at its language pages (answer-file review W4). What the WIM does
+/// not say is not guessed.
+fn media_image_problem(found: &crate::windows_media::wim::Image) -> Option<Diagnostic> {
+    use crate::windows_media::wim::ARCH_AMD64;
+    let image = &found.name;
+    if let Some(edition) = found.edition.as_deref().filter(|e| *e != "Professional") {
+        return Some(Diagnostic::error(msg!("check.media.not-pro", image = image, edition = edition)));
+    }
+    if let Some(architecture) = found.architecture.filter(|a| *a != ARCH_AMD64) {
+        return Some(Diagnostic::error(msg!("check.media.not-x64", image = image, architecture = architecture)));
+    }
+    let language = crate::windows_media::ANSWER_FILE_LANGUAGE;
+    if !found.languages.is_empty() && !found.languages.iter().any(|l| l.eq_ignore_ascii_case(language)) {
+        return Some(
+            Diagnostic::error(msg!("check.media.not-japanese", image = image, language = language))
+                .help(msg!("check.media.languages", languages = found.languages.join(", "))),
+        );
+    }
+    None
 }
 
 /// A Windows computer name is a NetBIOS name: at most 15 characters. Letters, digits and hyphens are the subset

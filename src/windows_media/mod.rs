@@ -1,6 +1,9 @@
 //! Windows installation media: a Microsoft ISO (UDF) or an extracted folder — the images its install image holds,
 //! and its files as they go onto the stick, with an install.wim too large for FAT32 split into `.swm` parts.
 
+/// The language the answer file sets for Windows PE and the installed system (`UILanguage`, `SystemLocale`, …).
+pub const ANSWER_FILE_LANGUAGE: &str = "ja-JP";
+
 pub mod split;
 pub mod udf;
 pub mod wim;

@@ -62,7 +62,15 @@ pub struct Image {
     pub name: String,
     /// `Professional`, `Core` (Home) …, when the WIM says.
     pub edition: Option<String>,
+    /// `WINDOWS/ARCH`: WinNT.h's PROCESSOR_ARCHITECTURE_* (9 AMD64, 12 ARM64), as wimlib's `xml_windows.c` and
+    /// Microsoft's tools write it, when the WIM says.
+    pub architecture: Option<u32>,
+    /// `WINDOWS/LANGUAGES/LANGUAGE`: the languages installed in the image (`ja-JP`, …).
+    pub languages: Vec<String>,
 }
+
+/// PROCESSOR_ARCHITECTURE_AMD64: the answer file's `processorArchitecture="amd64"`.
+pub const ARCH_AMD64: u32 = 9;
 
 /// The images named in the WIM's XML data (UTF-16LE, usually with a byte-order mark).
 pub fn parse_images(xml: &[u8]) -> io::Result<Vec<Image>> {
@@ -83,7 +91,13 @@ pub fn parse_images(xml: &[u8]) -> io::Result<Vec<Image>> {
                         .find(|a| a.key.as_ref().eq_ignore_ascii_case("INDEX"))
                         .and_then(|a| a.normalized_value(quick_xml::XmlVersion::Explicit1_0).ok()?.parse().ok())
                         .unwrap_or(images.len() as u32 + 1);
-                    images.push(Image { index, name: String::new(), edition: None });
+                    images.push(Image {
+                        index,
+                        name: String::new(),
+                        edition: None,
+                        architecture: None,
+                        languages: Vec::new(),
+                    });
                 }
                 path.push(name);
             }
@@ -94,6 +108,8 @@ pub fn parse_images(xml: &[u8]) -> io::Result<Vec<Image>> {
                     match here.as_slice() {
                         ["WIM", "IMAGE", "NAME"] => image.name = value,
                         ["WIM", "IMAGE", "WINDOWS", "EDITIONID"] => image.edition = Some(value),
+                        ["WIM", "IMAGE", "WINDOWS", "ARCH"] => image.architecture = value.parse().ok(),
+                        ["WIM", "IMAGE", "WINDOWS", "LANGUAGES", "LANGUAGE"] => image.languages.push(value),
                         _ => {}
                     }
                 }
@@ -117,11 +133,18 @@ mod tests {
 
     #[test]
     fn images_from_wim_xml() {
-        let xml = "\u{FEFF}<WIM><TOTALBYTES>1</TOTALBYTES><IMAGE INDEX=\"1\"><NAME>Windows 11 Home</NAME><WINDOWS><EDITIONID>Core</EDITIONID></WINDOWS></IMAGE><IMAGE INDEX=\"2\"><NAME>Windows 11 Pro</NAME><WINDOWS><EDITIONID>Professional</EDITIONID></WINDOWS></IMAGE></WIM>";
+        let xml = "\u{FEFF}<WIM><TOTALBYTES>1</TOTALBYTES><IMAGE INDEX=\"1\"><NAME>Windows 11 Home</NAME><WINDOWS><EDITIONID>Core</EDITIONID></WINDOWS></IMAGE><IMAGE INDEX=\"2\"><NAME>Windows 11 Pro</NAME><WINDOWS><ARCH>9</ARCH><EDITIONID>Professional</EDITIONID><LANGUAGES><LANGUAGE>ja-JP</LANGUAGE><DEFAULT>ja-JP</DEFAULT></LANGUAGES></WINDOWS></IMAGE></WIM>";
         let bytes: Vec<u8> = xml.encode_utf16().flat_map(u16::to_le_bytes).collect();
         let images = parse_images(&bytes).unwrap();
         assert_eq!(images.len(), 2);
-        assert_eq!(images[1], Image { index: 2, name: "Windows 11 Pro".into(), edition: Some("Professional".into()) });
+        let pro = Image {
+            index: 2,
+            name: "Windows 11 Pro".into(),
+            edition: Some("Professional".into()),
+            architecture: Some(ARCH_AMD64),
+            languages: vec!["ja-JP".into()],
+        };
+        assert_eq!(images[1], pro);
     }
 
     #[test]
