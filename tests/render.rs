@@ -115,7 +115,15 @@ fn every_setting_is_where_windows_setup_reads_it() {
         assert_eq!(oobe.value("AutoLogon/LogonCount"), "1");
         assert_eq!(oobe.value("AutoLogon/Username"), admin);
         assert_eq!(oobe.value("AutoLogon/Password/PlainText"), "false");
-        let command = oobe.value("FirstLogonCommands/SynchronousCommand/CommandLine");
+        // Microsoft's LogonCount workaround first, then the provisioning command.
+        let commands = oobe.all("FirstLogonCommands/SynchronousCommand");
+        let orders: Vec<String> = commands.iter().map(|c| c.value("Order")).collect();
+        assert_eq!(orders, ["1", "2"]);
+        assert_eq!(
+            commands[0].value("CommandLine"),
+            "reg.exe add \"HKLM\\SOFTWARE\\Microsoft\\Windows NT\\CurrentVersion\\Winlogon\" /v AutoLogonCount /t REG_DWORD /d 0 /f"
+        );
+        let command = commands[1].value("CommandLine");
         assert!(command.starts_with("powershell.exe -NoProfile -ExecutionPolicy Bypass -Command "), "{command}");
         let marker =
             command.split("Join-Path $_.Root '").nth(1).unwrap().split('\'').next().unwrap().replace('\\', "/");
