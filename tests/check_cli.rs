@@ -245,6 +245,16 @@ fn undocumented_silent_switches_are_said_before_a_terminal_waits_for_a_click() {
     assert!(stdout.contains("error[SW-4]: WinZip's .exe installer has no documented silent install"), "{stdout}");
 }
 
+/// Windows 10 is out of Microsoft's servicing: a profile for it is a SEC-6 warning; Windows 11's is not.
+#[test]
+fn windows_10_is_a_warning() {
+    let scratch = Scratch::new();
+    let (_, stdout, _) = check(&scratch.path("fukushi-jimusho.toml"), &[]);
+    assert!(stdout.contains("warning[SEC-6]: Windows 10 left Microsoft's servicing on 14 October 2025"), "{stdout}");
+    let (_, stdout, _) = check(&scratch.path("kenpo-kumiai.toml"), &[]);
+    assert!(!stdout.contains("Windows 10 left"), "{stdout}");
+}
+
 /// IPv6 neighbour discovery is blocked on the terminal: an IPv6 address in the profile is a warning.
 #[test]
 fn an_ipv6_address_is_a_warning() {

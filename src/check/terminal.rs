@@ -22,6 +22,17 @@ pub fn check(loaded: &LoadedProfile, context: &Context, findings: &mut Vec<Diagn
                 .help(msg!("check.edition.help")),
         );
     }
+    // Windows 10 22H2 left Microsoft's servicing on 14 October 2025 (Microsoft's lifecycle for Windows 10 Home and
+    // Pro): an offline terminal without Extended Security Updates gets no security patch again (SEC-6; answer-file
+    // review R8).
+    if edition == crate::profile::WindowsEdition::Windows10Pro {
+        findings.push(
+            Diagnostic::warning(msg!("check.windows-10-unsupported"))
+                .item("SEC-6")
+                .field("terminal.windows")
+                .help(msg!("check.windows-10-unsupported.help")),
+        );
+    }
     if let Some(problem) = image_problem(&profile.terminal.image) {
         findings.push(Diagnostic::error(problem).item("SW-1").field("terminal.image").help(msg!("check.image.help")));
     }
