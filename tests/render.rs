@@ -47,10 +47,8 @@ fn every_setting_is_where_windows_setup_reads_it() {
         // windowsPE: Japanese UI and 106/109 keyboard, EULA, disk, image.
         let winpe = xml.component("windowsPE", "Microsoft-Windows-International-Core-WinPE");
         assert_eq!(winpe.value("SetupUILanguage/UILanguage"), "ja-JP");
-        assert_eq!(
-            winpe.value("InputLocale"),
-            "0411:{03B5835F-F03C-411B-9CE2-AA23E1171E36}{A76C93D9-5523-4E90-AAFA-4DB112F9AC76}"
-        );
+        // Windows PE's page documents a language or a locale:keyboard pair; the IME's form is oobeSystem's.
+        assert_eq!(winpe.value("InputLocale"), "0411:00000411");
         assert_eq!(winpe.value("LayeredDriver"), "6");
         for locale in ["SystemLocale", "UILanguage", "UserLocale"] {
             assert_eq!(winpe.value(locale), "ja-JP", "{locale}");
