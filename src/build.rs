@@ -44,6 +44,8 @@ pub struct Built {
     pub sha256: String,
     pub files: usize,
     pub media_id: String,
+    /// What `check` warned of, and an image name no Windows media confirmed.
+    pub warnings: Vec<crate::diagnostic::Diagnostic>,
     #[serde(skip)]
     pub manifest: Manifest,
 }
@@ -89,6 +91,7 @@ pub fn build_image(loaded: &LoadedProfile, out: &Path, options: &BuildOptions) -
                 sha256,
                 files: manifest.files.len() + 2,
                 media_id: manifest.media_id.clone(),
+                warnings: prepared.warnings.clone(),
                 manifest,
             })
         }

@@ -68,6 +68,8 @@ pub fn io_error(path: &Path) -> impl FnOnce(std::io::Error) -> RenderError + '_ 
 pub struct Rendered {
     pub answer_file: String,
     pub manifest: Manifest,
+    /// What `check` warned of: the media were made, and the desk should know.
+    pub warnings: Vec<Diagnostic>,
 }
 
 /// Renders the media for `loaded` into the folder `out`, which must not exist or be empty (unless `force`).
@@ -89,7 +91,7 @@ pub fn render_to_folder(
     let staging = tempfile::Builder::new().prefix(".tanmatsu-render-").tempdir_in(parent).map_err(io_error(parent))?;
     let manifest = write_tree(loaded, &prepared, staging.path())?;
     replace_folder(staging, out)?;
-    Ok(Rendered { answer_file: prepared.answer_file, manifest })
+    Ok(Rendered { answer_file: prepared.answer_file, manifest, warnings: prepared.warnings })
 }
 
 /// Everything the media need, resolved and checked, before anything is written.
@@ -99,6 +101,8 @@ pub struct Prepared {
     pub stamp: TemplateStamp,
     pub media_id: String,
     pub profile_sha256: String,
+    /// The check's warnings, and whether the image name went unchecked against Windows media.
+    pub warnings: Vec<Diagnostic>,
     engine: Engine,
     device: DeviceIdentity,
     authorities: Vec<Certificate>,
@@ -110,6 +114,17 @@ pub fn prepare(loaded: &LoadedProfile, options: &RenderOptions) -> Result<Prepar
     if !report.is_compliant() {
         let errors = report.findings.into_iter().filter(|f| f.severity == crate::diagnostic::Severity::Error).collect();
         return Err(RenderError::NotCompliant(loaded.path.clone(), errors));
+    }
+    let mut warnings: Vec<Diagnostic> = report.findings;
+    // Setup picks the image by its exact name and stops at its "select an image" page when the name is not on the
+    // media: with no media given, nothing has checked it (answer-file review R1).
+    if options.windows_media.is_none() {
+        warnings.push(
+            Diagnostic::warning(msg!("render.image-unchecked", image = &loaded.profile.terminal.image))
+                .item("SW-1")
+                .field("terminal.image")
+                .help(msg!("render.image-unchecked.help")),
+        );
     }
     let library = Library::for_profile(loaded.base_dir(), options.templates.as_deref());
     let set = library.resolve(&loaded.profile.template)?;
@@ -123,6 +138,7 @@ pub fn prepare(loaded: &LoadedProfile, options: &RenderOptions) -> Result<Prepar
     }
     let (device, authorities) = read_certificates(loaded)?;
     Ok(Prepared {
+        warnings,
         answer_file,
         files: layout::profile_files(loaded),
         stamp: set.stamp(),

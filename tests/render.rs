@@ -147,6 +147,28 @@ fn every_setting_is_where_windows_setup_reads_it() {
     }
 }
 
+/// What `check` warns of reaches whoever renders: the media are made, and the desk is told about placeholder
+/// payloads and an image name no Windows media confirmed (answer-file review R1; desk review F7).
+#[test]
+fn render_passes_the_checks_warnings_on() {
+    let scratch = Scratch::new();
+    let output = tanmatsu()
+        .arg("render")
+        .arg(scratch.path("kenpo-kumiai.toml"))
+        .arg("-o")
+        .arg(scratch.path("media"))
+        .env("LANG", "C")
+        .output()
+        .unwrap();
+    assert!(output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("is an example placeholder, not real software"), "{stderr}");
+    assert!(
+        stderr.contains("warning[SW-1]: the image name `Windows 11 Pro` was not checked against any Windows media"),
+        "{stderr}"
+    );
+}
+
 #[test]
 fn the_answer_files_match_the_reviewed_golden_files() {
     for example in EXAMPLES {

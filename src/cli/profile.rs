@@ -42,6 +42,7 @@ pub(super) fn run_render(path: &Path, output: &Path, force: bool, templates: Opt
     };
     match render_to_folder(&loaded, output, force, &RenderOptions { templates, windows_media: None }) {
         Ok(rendered) => {
+            print_warnings(&rendered.warnings);
             let manifest = &rendered.manifest;
             let bytes: u64 = manifest.files.iter().map(|f| f.size).sum();
             let (files, templates) =
@@ -53,6 +54,14 @@ pub(super) fn run_render(path: &Path, output: &Path, force: bool, templates: Opt
             EXIT_OK
         }
         Err(err) => render_failed(&err),
+    }
+}
+
+/// The check's warnings, which the media were made despite: a placeholder payload, a terminal that will accept no
+/// stick, an image nobody checked (desk review F7).
+fn print_warnings(warnings: &[crate::diagnostic::Diagnostic]) {
+    for warning in warnings {
+        eprintln!("{warning}\n");
     }
 }
 
@@ -77,6 +86,7 @@ pub(super) fn run_build(path: &Path, output: &Path, options: &BuildOptions, json
             EXIT_OK
         }
         Ok(built) => {
+            print_warnings(&built.warnings);
             let image = built.image.display();
             eprintln!(
                 "{}",
