@@ -72,15 +72,31 @@ pub struct Rendered {
     pub warnings: Vec<Diagnostic>,
 }
 
-/// Renders the media for `loaded` into the folder `out`, which must not exist or be empty (unless `force`).
+/// Renders the media for `loaded` into the folder `out`, which must not exist or be empty; with `force`, it may hold
+/// media tanmatsu made, and nothing else (desk review F3, reliability review D3: a user's files are never deleted).
 pub fn render_to_folder(
     loaded: &LoadedProfile,
     out: &Path,
     force: bool,
     options: &RenderOptions,
 ) -> Result<Rendered, RenderError> {
-    if !force && folder_has_entries(out) {
-        return Err(RenderError::Io { path: out.to_path_buf(), reason: t!("render.folder-not-empty") });
+    if folder_has_entries(out) {
+        if !force {
+            return Err(RenderError::Io { path: out.to_path_buf(), reason: t!("render.folder-not-empty") });
+        }
+        let foreign = files_tanmatsu_did_not_write(out);
+        if !foreign.is_empty() {
+            let shown: Vec<&str> = foreign.iter().take(5).map(String::as_str).collect();
+            let more = if foreign.len() > shown.len() {
+                t!("render.and-more", count = foreign.len() - shown.len())
+            } else {
+                String::new()
+            };
+            return Err(RenderError::Io {
+                path: out.to_path_buf(),
+                reason: t!("render.not-tanmatsus", files = format!("{}{more}", shown.join(", "))),
+            });
+        }
     }
     let prepared = prepare(loaded, options)?;
     let parent = match out.parent() {
@@ -393,6 +409,24 @@ fn write_file(root: &Path, relative: &str, bytes: &[u8]) -> Result<(), RenderErr
     let path = root.join(relative);
     create_parent(&path)?;
     std::fs::write(&path, bytes).map_err(io_error(&path))
+}
+
+/// The files in `folder` that no manifest of tanmatsu's there lists: all of them, when it holds no manifest.
+fn files_tanmatsu_did_not_write(folder: &Path) -> Vec<String> {
+    let files: Vec<String> = match manifest::walk(folder) {
+        Ok(files) => files.into_iter().map(|(path, _)| path).collect(),
+        Err((path, _)) => return vec![path.display().to_string()],
+    };
+    let listed: Vec<String> = std::fs::read(folder.join(layout::MANIFEST))
+        .ok()
+        .and_then(|bytes| serde_json::from_slice::<Manifest>(&bytes).ok())
+        .map(|manifest| manifest.files.into_iter().map(|f| f.path).collect())
+        .unwrap_or_default();
+    if listed.is_empty() {
+        return files;
+    }
+    let own = [layout::MANIFEST, layout::CHECKSUMS];
+    files.into_iter().filter(|path| !listed.contains(path) && !own.contains(&path.as_str())).collect()
 }
 
 fn folder_has_entries(path: &Path) -> bool {

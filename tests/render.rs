@@ -203,19 +203,40 @@ fn hostile_values_stay_data() {
 }
 
 #[test]
-fn an_existing_folder_is_kept_unless_forced() {
+fn an_existing_folder_is_kept_and_force_replaces_only_tanmatsus_media() {
     let scratch = Scratch::new();
     let out = scratch.path("media");
-    std::fs::create_dir_all(&out).unwrap();
+    std::fs::create_dir_all(out.join("photos")).unwrap();
     std::fs::write(out.join("precious.txt"), "keep me").unwrap();
+    std::fs::write(out.join("photos/2026.jpg"), "jpeg").unwrap();
     let profile = scratch.path("kenpo-kumiai.toml");
-    let output = tanmatsu().arg("render").arg(&profile).arg("-o").arg(&out).output().unwrap();
+    let render = |force: bool| {
+        let mut command = tanmatsu();
+        command.arg("render").arg(&profile).arg("-o").arg(&out).env("LANG", "C");
+        if force {
+            command.arg("--force");
+        }
+        command.output().unwrap()
+    };
+    let output = render(false);
     assert_eq!(output.status.code(), Some(1));
-    assert!(String::from_utf8_lossy(&output.stderr).contains("pass --force"));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("choose a new folder"));
+    // --force on a folder of the user's files deletes nothing, and says which files are in the way.
+    let output = render(true);
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("holds files it did not write") && stderr.contains("precious.txt"), "{stderr}");
     assert_eq!(std::fs::read_to_string(out.join("precious.txt")).unwrap(), "keep me");
+    assert!(out.join("photos/2026.jpg").is_file());
 
-    tanmatsu().arg("render").arg(&profile).arg("-o").arg(&out).arg("--force").assert().success();
-    assert!(!out.join("precious.txt").exists() && out.join("autounattend.xml").is_file());
+    // Media tanmatsu made are replaced; a file added to them is not lost either.
+    std::fs::remove_dir_all(&out).unwrap();
+    assert!(render(false).status.success());
+    assert!(render(true).status.success(), "tanmatsu's own media are replaced");
+    assert!(out.join("autounattend.xml").is_file());
+    std::fs::write(out.join("notes.docx"), "mine").unwrap();
+    assert_eq!(render(true).status.code(), Some(1));
+    assert!(out.join("notes.docx").is_file());
     let leftovers: Vec<_> = std::fs::read_dir(scratch.dir.path())
         .unwrap()
         .filter_map(Result::ok)
