@@ -97,6 +97,24 @@ fn mtools_reads_every_file_back_byte_for_byte_japanese_names_included() {
     }
 }
 
+/// `-o` naming a file that is not a stick image (the secrets file, say) leaves it as it was; an image tanmatsu built
+/// is replaced (reliability review D3).
+#[test]
+fn build_replaces_only_an_image_it_built() {
+    let scratch = Scratch::new();
+    let profile = scratch.path("kenpo-kumiai.toml");
+    let secrets = scratch.path("kenpo-kumiai.secrets.toml");
+    let before = std::fs::read(&secrets).unwrap();
+    let (code, _, stderr) =
+        common::outcome(tanmatsu().arg("build").arg(&profile).arg("-o").arg(&secrets).env("LANG", "C"));
+    assert_eq!(code, 1, "{stderr}");
+    assert!(stderr.contains("is not a stick image tanmatsu built"), "{stderr}");
+    assert_eq!(std::fs::read(&secrets).unwrap(), before, "the secrets file is untouched");
+    let image = scratch.path("stick.img");
+    build(&profile, &image);
+    build(&profile, &image);
+}
+
 #[test]
 fn two_builds_of_the_same_inputs_are_identical() {
     let scratch = Scratch::new();

@@ -79,6 +79,11 @@ pub(super) fn run_build(path: &Path, output: &Path, options: &BuildOptions, json
         Ok(loaded) => loaded,
         Err(code) => return code,
     };
+    // An image replaces only an image tanmatsu built: `-o` naming the secrets file, the profile or any other file
+    // would otherwise replace the only copy of it (reliability review D3).
+    if output.exists() && crate::verify::read_manifest(output).is_err() {
+        return failed(EXIT_VIOLATION, msg!("cli.build.not-an-image", path = output.display()));
+    }
     crate::build::handle_interrupts();
     match build_image(&loaded, output, options) {
         Ok(built) if json => {
