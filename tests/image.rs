@@ -269,7 +269,9 @@ fn a_truncated_image_gets_a_clear_error() {
 fn a_file_of_4_gib_is_refused_and_nothing_is_lost() {
     let scratch = Scratch::new();
     let image = scratch.path("stick.img");
-    std::fs::write(&image, "an earlier image").unwrap();
+    // An earlier image that tanmatsu built, which a failing build must leave as it was.
+    build(&scratch.path("kenpo-kumiai.toml"), &image);
+    let earlier = std::fs::read(&image).unwrap();
     // A sparse 4 GiB installer: a real PE header, then nothing.
     let big = scratch.path("payload/big.exe");
     std::fs::copy(scratch.path("payload/lpls174.exe"), &big).unwrap();
@@ -283,7 +285,7 @@ fn a_file_of_4_gib_is_refused_and_nothing_is_lost() {
     assert_eq!(output.status.code(), Some(1));
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(stderr.contains("FAT32 cannot hold a file of 4 GiB or more"), "{stderr}");
-    assert_eq!(std::fs::read_to_string(&image).unwrap(), "an earlier image");
+    assert!(std::fs::read(&image).unwrap() == earlier, "the earlier image is left as it was");
     assert!(!scratch.path("stick.img.partial").exists(), "the partial image is removed");
 }
 
