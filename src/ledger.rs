@@ -141,6 +141,30 @@ pub fn head(entries: &[Entry]) -> &str {
     entries.last().map_or(GENESIS, |e| e.row_hash.as_str())
 }
 
+/// Whether a row could be appended now: the chain is whole, the path is not a folder, and its folder takes a new
+/// file. `write` asks before it touches the stick, so that a stick is never written without its row (reliability
+/// review D5).
+pub fn ready_to_append(path: &Path) -> Result<(), LedgerError> {
+    let unwritable = |reason: String| LedgerError::Unwritable { path: path.display().to_string(), reason };
+    if path.is_dir() {
+        return Err(unwritable(crate::t!("ledger.is-folder")));
+    }
+    let entries = read(path)?;
+    let problems = check(&entries);
+    if !problems.is_empty() {
+        return Err(LedgerError::Altered { path: path.display().to_string(), problems });
+    }
+    let folder = match path.parent() {
+        Some(parent) if !parent.as_os_str().is_empty() => parent,
+        _ => Path::new("."),
+    };
+    tempfile::Builder::new()
+        .prefix(".tanmatsu-")
+        .tempfile_in(folder)
+        .map(drop)
+        .map_err(|err| unwritable(os_error(&err)))
+}
+
 /// Appends a row, refusing to extend a ledger whose chain is already broken.
 pub fn append(path: &Path, new: NewEntry) -> Result<Entry, LedgerError> {
     let mut entries = read(path)?;

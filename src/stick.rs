@@ -55,8 +55,10 @@ pub fn find_disk(device: &Path) -> Result<Disk, StickError> {
         .ok_or_else(|| StickError::UnknownDevice(device.to_path_buf()))
 }
 
-/// Checks the image and the disk; returns the disk to confirm with the user.
+/// Checks the ledger, the image and the disk; returns the disk to confirm with the user.
 pub fn prepare(request: &WriteRequest) -> Result<(Disk, verify::Verified, u64), StickError> {
+    // The ledger first: a stick written and then refused its row would be media without a record (MED-3).
+    ledger::ready_to_append(request.ledger)?;
     let verified = verify::verify(request.image, None)
         .map_err(|err| StickError::BadImage(request.image.into(), err.to_string()))?;
     if !verified.findings.is_empty() {

@@ -138,6 +138,44 @@ fn entry(serial: &str, model: &str) -> NewEntry {
     }
 }
 
+/// A ledger that cannot take the row stops `write` before the stick is touched: here before the device is even
+/// looked up (reliability review D5).
+#[test]
+fn a_bad_ledger_stops_write_before_the_stick() {
+    let dir = tempfile::tempdir().unwrap();
+    let tampered = dir.path().join("tampered.csv");
+    ledger::append(&tampered, entry("AAA111", "x")).unwrap();
+    let text = std::fs::read_to_string(&tampered).unwrap().replace("AAA111", "BBB222");
+    std::fs::write(&tampered, text).unwrap();
+    let cases = [
+        (dir.path().to_path_buf(), "it is a folder"),
+        (dir.path().join("missing/ledger.csv"), "ledger"),
+        (tampered, "row 1"),
+    ];
+    for (ledger_path, says) in cases {
+        let output = tanmatsu()
+            .args([
+                "write",
+                "no-such.img",
+                "--device",
+                "/dev/no-such-disk",
+                "--operator",
+                "a",
+                "--approver",
+                "b",
+                "--yes",
+            ])
+            .arg("--ledger")
+            .arg(&ledger_path)
+            .env("LANG", "C")
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_ne!(output.status.code(), Some(0), "{stderr}");
+        assert!(stderr.contains(says) && !stderr.contains("no-such-disk"), "{}: {stderr}", ledger_path.display());
+    }
+}
+
 #[test]
 fn the_ledger_detects_an_edited_and_a_deleted_row() {
     let dir = tempfile::tempdir().unwrap();
