@@ -135,7 +135,7 @@ impl Firewall {
             };
             let texts = [Some(&setting.id), Some(&setting.name), setting.program.as_ref(), setting.service.as_ref()];
             let fits = texts.iter().flatten().all(|t| !t.is_empty() && !t.contains('|'))
-                && PolEntry::new(RULES_KEY, &setting.id, PolData::Dword(0)).is_some();
+                && super::pol::fits(RULES_KEY, &setting.id);
             if !fits || setting.program.is_some() == setting.service.is_some() || setting.remote_ports.is_empty() {
                 problems.push(Diagnostic::error(msg!("local-policy.rule-shape")).field(field));
                 continue;

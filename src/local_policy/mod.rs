@@ -194,19 +194,16 @@ fn setting_problem(setting: &PolicySetting, data: &PolicyData, catalog: &PolicyC
         let allowed: Vec<String> = allowed.iter().map(ToString::to_string).collect();
         return Some(Diagnostic::error(msg!("local-policy.not-allowed", value = number, allowed = allowed.join(", "))));
     }
-    let names_fit = pol_entries(&setting.key, &setting.name, data).len() == expected_entry_count(data);
-    (!names_fit).then(|| Diagnostic::error(msg!("local-policy.not-ascii")))
+    // A list is the subkey key\name, its values named **delvals. and 1, 2, 3 …, which always fit.
+    let fits = match data {
+        PolicyData::List(_) => pol::fits(&format!("{}\\{}", setting.key, setting.name), pol::DELETE_ALL_VALUES),
+        _ => pol::fits(&setting.key, &setting.name),
+    };
+    (!fits).then(|| Diagnostic::error(msg!("local-policy.not-ascii")))
 }
 
-fn expected_entry_count(data: &PolicyData) -> usize {
-    match data {
-        PolicyData::List(values) => values.len() + 1,
-        _ => 1,
-    }
-}
-
-/// A value's instructions; a list first deletes what the key held. Names that Registry.pol cannot carry give no
-/// entry, which [`setting_problem`] turns into an error.
+/// A value's instructions; a list first deletes what the key held. [`setting_problem`] has refused names that
+/// Registry.pol cannot carry.
 fn pol_entries(key: &str, name: &str, data: &PolicyData) -> Vec<PolEntry> {
     match data {
         PolicyData::Dword(number) => PolEntry::new(key, name, PolData::Dword(*number)).into_iter().collect(),

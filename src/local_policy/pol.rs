@@ -33,11 +33,16 @@ pub struct PolEntry {
 impl PolEntry {
     /// `None` when the key or value name holds a character MS-GPREG does not allow there, or is too long.
     pub fn new(key: &str, value: &str, data: PolData) -> Option<PolEntry> {
-        let key_ok = !key.is_empty()
-            && key.split('\\').all(|part| !part.is_empty() && part.bytes().all(|b| (0x20..=0x7E).contains(&b)));
-        let value_ok = (1..=259).contains(&value.len()) && value.bytes().all(|b| (0x20..=0x7E).contains(&b));
-        (key_ok && value_ok).then(|| PolEntry { key: key.to_string(), value: value.to_string(), data })
+        fits(key, value).then(|| PolEntry { key: key.to_string(), value: value.to_string(), data })
     }
+}
+
+/// Whether a key and a value name are ones the file can carry: printable ASCII, no empty key part, a name of 1 to
+/// 259 characters.
+pub fn fits(key: &str, value: &str) -> bool {
+    let printable = |text: &str| text.bytes().all(|b| (0x20..=0x7E).contains(&b));
+    let key_ok = !key.is_empty() && key.split('\\').all(|part| !part.is_empty() && printable(part));
+    key_ok && (1..=259).contains(&value.len()) && printable(value)
 }
 
 /// The whole file, its entries in the order given: the client applies them in that order.
