@@ -149,11 +149,7 @@ pub fn ready_to_append(path: &Path) -> Result<(), LedgerError> {
     if path.is_dir() {
         return Err(unwritable(crate::t!("ledger.is-folder")));
     }
-    let entries = read(path)?;
-    let problems = check(&entries);
-    if !problems.is_empty() {
-        return Err(LedgerError::Altered { path: path.display().to_string(), problems });
-    }
+    intact(path)?;
     let folder = match path.parent() {
         Some(parent) if !parent.as_os_str().is_empty() => parent,
         _ => Path::new("."),
@@ -165,13 +161,19 @@ pub fn ready_to_append(path: &Path) -> Result<(), LedgerError> {
         .map_err(|err| unwritable(os_error(&err)))
 }
 
-/// Appends a row, refusing to extend a ledger whose chain is already broken.
-pub fn append(path: &Path, new: NewEntry) -> Result<Entry, LedgerError> {
-    let mut entries = read(path)?;
+/// The ledger's rows, when its chain is whole: a broken ledger is never extended.
+fn intact(path: &Path) -> Result<Vec<Entry>, LedgerError> {
+    let entries = read(path)?;
     let problems = check(&entries);
     if !problems.is_empty() {
         return Err(LedgerError::Altered { path: path.display().to_string(), problems });
     }
+    Ok(entries)
+}
+
+/// Appends a row, refusing to extend a ledger whose chain is already broken.
+pub fn append(path: &Path, new: NewEntry) -> Result<Entry, LedgerError> {
+    let mut entries = intact(path)?;
     let cell = |text: &str| escape::csv_cell(text);
     let mut entry = Entry {
         seq: entries.len() as u64 + 1,
