@@ -69,59 +69,59 @@ pub fn check(loaded: &LoadedProfile, findings: &mut Vec<Diagnostic>) {
     check_ipv6(loaded, findings);
 }
 
-/// The firewall allows nothing the local policy does not list, Core Networking's ICMPv6 rules included (local rules
-/// are ignored): IPv6 neighbour discovery is blocked, so an IPv6 address in the profile would not be reached.
-fn check_ipv6(loaded: &LoadedProfile, findings: &mut Vec<Diagnostic>) {
-    let profile = &loaded.profile;
-    let lists = [
-        ("intermediate_server.addresses", &profile.intermediate_server.addresses),
-        ("network.dns_servers", &profile.network.dns_servers),
-        ("time.ntp_servers", &profile.time.ntp_servers),
-        ("network.printers", &profile.network.printers),
-    ];
-    for (field, list) in lists {
-        for (i, text) in list.iter().enumerate() {
-            if Network::parse(text).is_ok_and(|n| n.address.is_ipv6()) {
-                findings.push(
-                    Diagnostic::warning(msg!("check.network.ipv6", text = text))
-                        .item("NET-0")
-                        .field(format!("{field}[{i}]"))
-                        .help(msg!("check.network.ipv6.help")),
-                );
-            }
-        }
-    }
-}
-
 /// Edge's one firewall rule allows the server's addresses on 443 and 80: a DNS server, time server or printer inside
 /// a server range is then reachable from the browser too, which is more than "only the intermediate server" (SEC-7;
 /// scripts review W3.3).
 fn check_hosts_inside_the_server_range(loaded: &LoadedProfile, findings: &mut Vec<Diagnostic>) {
     let profile = &loaded.profile;
-    let ranges: Vec<(&String, Network)> = profile
-        .intermediate_server
-        .addresses
-        .iter()
-        .filter_map(|text| Network::parse(text).ok().map(|network| (text, network)))
-        .collect();
-    let hosts = [
+    let ranges = addresses(&[("intermediate_server.addresses", &profile.intermediate_server.addresses)]);
+    for (field, text, host) in addresses(&other_hosts(profile)) {
+        if let Some((_, range, _)) = ranges.iter().find(|(_, _, network)| network.contains(&host) && *network != host) {
+            findings.push(
+                Diagnostic::warning(msg!("check.network.host-in-server-range", host = text, range = range))
+                    .item("SEC-7")
+                    .field(field)
+                    .help(msg!("check.network.host-in-server-range.help")),
+            );
+        }
+    }
+}
+
+/// The firewall allows nothing the local policy does not list, Core Networking's ICMPv6 rules included (local rules
+/// are ignored): IPv6 neighbour discovery is blocked, so an IPv6 address in the profile would not be reached.
+fn check_ipv6(loaded: &LoadedProfile, findings: &mut Vec<Diagnostic>) {
+    let profile = &loaded.profile;
+    let mut lists = vec![("intermediate_server.addresses", &profile.intermediate_server.addresses)];
+    lists.extend(other_hosts(profile));
+    for (field, text, _) in addresses(&lists).into_iter().filter(|(_, _, network)| network.address.is_ipv6()) {
+        findings.push(
+            Diagnostic::warning(msg!("check.network.ipv6", text = text))
+                .item("NET-0")
+                .field(field)
+                .help(msg!("check.network.ipv6.help")),
+        );
+    }
+}
+
+/// The hosts the terminal's rules name besides the server: DNS servers, time servers and printers.
+fn other_hosts(profile: &crate::profile::Profile) -> [(&'static str, &Vec<String>); 3] {
+    [
         ("network.dns_servers", &profile.network.dns_servers),
         ("time.ntp_servers", &profile.time.ntp_servers),
         ("network.printers", &profile.network.printers),
-    ];
-    for (field, list) in hosts {
-        for (i, text) in list.iter().enumerate() {
-            let Ok(host) = Network::parse(text) else { continue };
-            if let Some((range, _)) = ranges.iter().find(|(_, network)| network.contains(&host) && *network != host) {
-                findings.push(
-                    Diagnostic::warning(msg!("check.network.host-in-server-range", host = text, range = range))
-                        .item("SEC-7")
-                        .field(format!("{field}[{i}]"))
-                        .help(msg!("check.network.host-in-server-range.help")),
-                );
-            }
-        }
-    }
+    ]
+}
+
+/// Every entry of these lists that is an address or a network, with its field path (`network.printers[0]`).
+fn addresses<'a>(lists: &[(&str, &'a Vec<String>)]) -> Vec<(String, &'a String, Network)> {
+    lists
+        .iter()
+        .flat_map(|(field, list)| {
+            list.iter().enumerate().filter_map(move |(i, text)| {
+                Network::parse(text).ok().map(|network| (format!("{field}[{i}]"), text, network))
+            })
+        })
+        .collect()
 }
 
 /// Parses an intermediate-server URL, returning its host.
