@@ -107,6 +107,12 @@ HAND = {
         {"excludes": ["JoinDomain"]},
         FOLDER + "/microsoft-windows-unattendedjoin-identification-joinworkgroup.md",
         "However, only one of these settings can be present in an answer file."),
+    # The page's example holds two RunSynchronousCommand siblings without wcm:action, so the parser takes it for a
+    # container; a container cannot be given twice, and the example gives it twice: each command is a list item.
+    ("Microsoft-Windows-Setup", "RunSynchronous/RunSynchronousCommand"): (
+        {"kind": "list-item"},
+        FOLDER + "/microsoft-windows-setup-runsynchronous-runsynchronouscommand.md",
+        "<!-- Second synchronous command to run -->"),
     ("Microsoft-Windows-Deployment", "RunSynchronous/RunSynchronousCommand/Order"): (
         {"unique_in_list": True},
         FOLDER + "/microsoft-windows-deployment-runsynchronous-runsynchronouscommand-order.md",

@@ -24,6 +24,9 @@ declare -A tools=(
   [/usr/share/OVMF/OVMF_CODE_4M.fd]=ovmf
   # Samba's Registry.pol parser, for the local Group Policy (run with /usr/bin/python3, Debian's own).
   [/usr/lib/python3/dist-packages/samba/gp_parse/gp_pol.py]=python3-samba
+  # Wine's cscript and VBScript engine, for the disk guard that Windows Setup runs in Windows PE.
+  [wine]=wine
+  [/usr/lib/wine/wine64]=wine64
 )
 
 missing=()

@@ -65,6 +65,65 @@ pub fn powershell(text: &str) -> String {
     out
 }
 
+/// A VBScript string literal (`"…"`) holding `text` exactly: the quote written twice, and every control character
+/// (which a literal cannot hold) and every character beyond ASCII joined in as `ChrW(n)`, as [`vbscript_ascii`]
+/// does for a whole script.
+pub fn vbscript(text: &str) -> String {
+    let mut literal = String::with_capacity(text.len() + 2);
+    literal.push('"');
+    for c in text.chars() {
+        match c {
+            '"' => literal.push_str("\"\""),
+            c if c.is_control() => literal.push_str(&format!("\" & ChrW({}) & \"", u32::from(c))),
+            c => literal.push(c),
+        }
+    }
+    literal.push('"');
+    vbscript_ascii(&literal)
+}
+
+/// A VBScript program with every character beyond ASCII in its string literals written as `ChrW(&H…)`, UTF-16
+/// surrogates for those beyond the BMP: Windows Script Host reads a script file in the system code page (Wine's
+/// reads nothing else), so an ASCII file means the same on every Windows. Outside string literals (in comments and
+/// code) such a character is left as it is; the templates keep those parts ASCII.
+pub fn vbscript_ascii(script: &str) -> String {
+    let mut out = String::with_capacity(script.len());
+    let (mut in_string, mut in_comment) = (false, false);
+    let mut chars = script.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '\n' => {
+                (in_string, in_comment) = (false, false);
+                out.push(c);
+            }
+            '"' if !in_comment => {
+                in_string = !in_string;
+                out.push(c);
+            }
+            '\'' if !in_string => {
+                in_comment = true;
+                out.push(c);
+            }
+            c if in_string && !c.is_ascii() => {
+                out.push('"');
+                let mut current = c;
+                loop {
+                    for unit in current.encode_utf16(&mut [0; 2]) {
+                        out.push_str(&format!(" & ChrW(&H{unit:X})"));
+                    }
+                    match chars.next_if(|n| !n.is_ascii()) {
+                        Some(next) => current = next,
+                        None => break,
+                    }
+                }
+                out.push_str(" & \"");
+            }
+            c => out.push(c),
+        }
+    }
+    out
+}
+
 /// A TOML basic string (`"…"`) holding `text` exactly: the quote, the backslash and every control character that
 /// TOML 1.0 does not allow as it is (all but the tab) are escaped.
 pub fn toml(text: &str) -> String {
@@ -129,6 +188,23 @@ mod tests {
         }
         assert_eq!(attribute, "端末 \"1\"");
         assert_eq!(text, "健康保険組合 & 𠮷");
+    }
+
+    #[test]
+    fn vbscript_literals_are_ascii_and_keep_quotes_and_controls() {
+        assert_eq!(vbscript(r#"say "hi""#), r#""say ""hi""""#);
+        assert_eq!(vbscript("a\nb"), r#""a" & ChrW(10) & "b""#);
+        assert_eq!(vbscript("端末"), r#""" & ChrW(&H7AEF) & ChrW(&H672B) & """#);
+        assert_eq!(vbscript("𠮷"), r#""" & ChrW(&HD842) & ChrW(&HDFB7) & """#);
+    }
+
+    #[test]
+    fn vbscript_documents_change_only_their_string_literals() {
+        let script = "' コメント \"x\"\nx = \"端末 'a'\" ' 注\ny = \"\"\"端\"\"\"\n";
+        assert_eq!(
+            vbscript_ascii(script),
+            "' コメント \"x\"\nx = \"\" & ChrW(&H7AEF) & ChrW(&H672B) & \" 'a'\" ' 注\ny = \"\"\"\" & ChrW(&H7AEF) & \"\"\"\"\n"
+        );
     }
 
     #[test]

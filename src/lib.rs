@@ -7,6 +7,7 @@ pub mod check;
 pub mod cli;
 pub mod device;
 pub mod diagnostic;
+pub mod disk_guard;
 pub mod escape;
 pub mod fsutil;
 pub mod i18n;

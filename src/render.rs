@@ -206,6 +206,14 @@ struct AnswerFileModel<'a> {
     terminal: TerminalModel<'a>,
     accounts: AccountsModel,
     first_logon: FirstLogonModel,
+    disk_guard: DiskGuardModel,
+}
+
+/// The two windowsPE commands of the disk guard: the guard itself, and the stop when it did not pass.
+#[derive(Serialize)]
+struct DiskGuardModel {
+    command: String,
+    fallback: String,
 }
 
 #[derive(Serialize)]
@@ -288,6 +296,10 @@ fn render_answer_file(
             description: "tanmatsu: provision this terminal from the USB stick".into(),
             command_line: first_logon_command(media_id),
         },
+        disk_guard: DiskGuardModel {
+            command: crate::disk_guard::command(media_id),
+            fallback: crate::disk_guard::fallback_command(),
+        },
     };
     Ok(escape::non_ascii_as_references(&engine.render("autounattend.xml", &model)?))
 }
@@ -361,6 +373,8 @@ pub fn generated_files(
     let mut generated: Vec<(String, Vec<u8>)> =
         scripts.into_iter().map(|script| (script.destination, script.bytes)).collect();
     generated.push((layout::ANSWER_FILE.to_string(), prepared.answer_file.clone().into_bytes()));
+    let guard = crate::disk_guard::render(&prepared.engine, &prepared.media_id).map_err(RenderError::Template)?;
+    generated.push((crate::disk_guard::MEDIA_PATH.to_string(), guard));
     generated.push((layout::marker(&prepared.media_id), marker.into_bytes()));
     Ok(generated)
 }
@@ -390,6 +404,7 @@ impl Prepared {
             .chain(scripts)
             .chain([
                 layout::ANSWER_FILE.to_string(),
+                crate::disk_guard::MEDIA_PATH.to_string(),
                 layout::marker(&self.media_id),
                 layout::CHECKSUMS.to_string(),
                 layout::MANIFEST.to_string(),

@@ -35,6 +35,7 @@ impl Engine {
             Box::new(ListHelper { name: "ps-list", escape: escape::powershell, open: "@(", close: ")" }),
         );
         registry.register_helper("toml", Box::new(EscapeHelper { name: "toml", escape: escape::toml }));
+        registry.register_helper("vbs", Box::new(EscapeHelper { name: "vbs", escape: escape::vbscript }));
         registry.register_helper(
             "toml-list",
             Box::new(ListHelper { name: "toml-list", escape: escape::toml, open: "[", close: "]" }),

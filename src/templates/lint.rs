@@ -8,8 +8,8 @@ use crate::i18n::Message;
 use crate::msg;
 
 /// Helpers that escape what they print: `xml` for XML, `ps` for one PowerShell value and `ps-list` for an array,
-/// `toml` and `toml-list` the same for TOML.
-pub const ESCAPING_HELPERS: &[&str] = &["xml", "ps", "ps-list", "toml", "toml-list"];
+/// `toml` and `toml-list` the same for TOML, `vbs` for one VBScript string.
+pub const ESCAPING_HELPERS: &[&str] = &["xml", "ps", "ps-list", "toml", "toml-list", "vbs"];
 /// Block helpers the templates may open (`{{#if …}}`); `if` and `unless` are the strict versions.
 const BLOCK_HELPERS: &[&str] = &["if", "unless", "each", "with"];
 
