@@ -159,6 +159,21 @@ HAND_KEPT = [
                "DefaultDomainName and DefaultUserName entries appear in the registry with valid values.\"; "
                "https://techshelps.github.io/MSDN/DNWINNT/HTML/D1E/S8554.HTM — \"DefaultDomainName REG_SZ Domain "
                "name\""},
+    {"key": "SYSTEM\\CurrentControlSet\\Control\\BitLocker", "name": "PreventDeviceEncryption", "type": "REG_DWORD",
+     "allowed": [0, 1],
+     "source": "MicrosoftDocs/windows-itpro-docs windows/security/operating-system-security/data-protection/"
+               "bitlocker/device-encryption.md@b9d16237bdf8a79d28f60de9d45d2afa54b10357 (\"Disable device "
+               "encryption\") — \"you can prevent the automatic device encryption process by changing the following "
+               "registry setting: | `HKEY_LOCAL_MACHINE\\SYSTEM\\CurrentControlSet\\Control\\BitLocker`| "
+               "`PreventDeviceEncryption`|REG_DWORD|0x1|\""},
+    # The page's "Group policy mapping" table, read by hand: the generator's ITPRO_PAGES do not include the page.
+    {"key": "SOFTWARE\\Policies\\Microsoft\\Windows\\OOBE", "name": "DisablePrivacyExperience", "type": None,
+     "allowed": None,
+     "source": "MicrosoftDocs/windows-itpro-docs windows/client-management/mdm/policy-csp-privacy.md (search-index "
+               "file id 5743164305), DisablePrivacyExperience — \"| 1 | Don't allow the 'choose privacy settings for "
+               "your device' screen when a new user logs in … | Friendly Name | Don't launch privacy settings "
+               "experience on user logon | … | Registry Key Name | Software\\Policies\\Microsoft\\Windows\\OOBE | "
+               "Registry Value Name | DisablePrivacyExperience | ADMX File Name | OOBE.admx |\""},
     {"key": WINLOGON, "name": "AutoLogonCount", "type": "REG_DWORD", "allowed": None,
      "source": "https://learn.microsoft.com/en-us/windows-hardware/customize/desktop/unattend/"
                "microsoft-windows-shell-setup-autologon-logoncount — \"reg add \\\"HKLM\\SOFTWARE\\Microsoft\\"

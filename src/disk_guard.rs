@@ -1,19 +1,19 @@
 //! The disk guard: what Windows Setup runs in Windows PE before its `DiskConfiguration` wipes disk 0 (answer-file
 //! review B2, W3). The decision itself is the template set's `setup/disk-guard.vbs`; this module gives it its values,
-//! writes it as cscript reads it, and builds the two answer-file commands that start it and that stop Setup when it
-//! did not run at all.
+//! writes it as cscript reads it, and gives the answer file what its two windowsPE commands need: the command that
+//! starts the guard, and the flag and message of the one that stops Setup when the guard did not pass.
 
-use crate::{escape, layout};
 use crate::templates::{Engine, TemplateError};
+use crate::{escape, layout};
 use serde::Serialize;
 
 /// The guard's template in the set, and where the stick carries it.
 pub const TEMPLATE: &str = "setup/disk-guard.vbs";
 pub const MEDIA_PATH: &str = "tanmatsu/setup/disk-guard.vbs";
 
-/// What the guard leaves in Windows PE's RAM disk when disk 0 may be wiped. The second command stops Setup unless
-/// it is there, so that a guard that never ran (no stick found, cscript missing) fails closed.
-const PASSED: &str = r"X:\tanmatsu-disk-guard.ok";
+/// What the guard leaves in Windows PE's RAM disk when disk 0 may be wiped. The answer file's second command stops
+/// Setup unless it is there, so that a guard that never ran (no stick found, cscript missing) fails closed.
+pub const PASSED: &str = r"X:\tanmatsu-disk-guard.ok";
 
 /// The drive letters the guard's command looks for the stick on: not A and B (floppies), not X (Windows PE itself).
 const LETTERS: &str = "C D E F G H I J K L M N O P Q R S T U V W Y Z";
@@ -45,27 +45,13 @@ pub fn render(engine: &Engine, media_id: &str) -> Result<Vec<u8>, TemplateError>
 pub fn command(media_id: &str) -> String {
     let marker = layout::windows_path(&layout::marker(media_id));
     let guard = layout::windows_path(MEDIA_PATH);
-    format!("cmd.exe /c for %d in ({LETTERS}) do @if exist %d:\\{marker} cscript.exe //nologo //e:vbscript %d:\\{guard} %d:")
-}
-
-/// The windowsPE command after it: Setup goes on only if the guard ran and passed.
-pub fn fallback_command() -> String {
     format!(
-        "cmd.exe /c if not exist {PASSED} (echo tanmatsu: ディスクを確認できないため停止します。何も消去していません。 \
-         / the disk guard did not run: Setup stops, nothing was erased. & pause & wpeutil.exe shutdown)"
+        "cmd.exe /c for %d in ({LETTERS}) do @if exist %d:\\{marker} cscript.exe //nologo //e:vbscript %d:\\{guard} %d:"
     )
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn commands_stay_within_what_setup_takes() {
-        // Microsoft documents 259 characters for RunSynchronousCommand/Path (the Deployment component's page).
-        let command = command("0123456789abcdef");
-        assert!(command.chars().count() <= 259, "{} characters: {command}", command.chars().count());
-        assert!(fallback_command().chars().count() <= 259);
-        assert!(!command.contains('"') && !fallback_command().contains('"'));
-    }
+/// The message of the windowsPE command after the guard (in the answer-file template), which stops Setup unless
+/// the guard ran and passed: in both languages at once, since the answer file is the same bytes on every desk.
+pub fn not_passed_message() -> String {
+    crate::msg!("render.disk-guard.not-passed").in_language(crate::i18n::Lang::En).to_string()
 }

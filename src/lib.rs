@@ -1,6 +1,7 @@
 //! tanmatsu (端末) turns one terminal profile into provisioning media for the integrated dedicated terminal
 //! (統合専用端末) of Japan's My Number intermediate server, and checks both against the terminal spec.
 
+pub mod bitlocker;
 pub mod build;
 pub mod certificate;
 pub mod check;

@@ -29,6 +29,7 @@ pub const STEPS: &[&str] = &[
     "20-software.ps1",
     "30-defender.ps1",
     "40-updates.ps1",
+    "45-bitlocker.ps1",
     "50-audit-time.ps1",
     "60-certificates.ps1",
     "70-no-sharing.ps1",
@@ -68,6 +69,7 @@ struct ScriptModel {
     local_policy: LocalPolicyModel,
     /// What the run removes from the stick when it has finished, and where it records that.
     disarm: DisarmModel,
+    bitlocker: crate::bitlocker::Model,
     steps: Vec<&'static str>,
     /// For the entry script: every other script and payload with its SHA-256.
     files: Vec<FileModel>,
@@ -399,6 +401,7 @@ fn model(inputs: &ScriptInputs) -> ScriptModel {
                 .map(|path| DisarmedFile { media: path, windows: layout::windows_path(path) })
                 .collect(),
         },
+        bitlocker: crate::bitlocker::model(profile.terminal.bitlocker),
         steps: STEPS.to_vec(),
         files: Vec::new(),
     }

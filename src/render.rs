@@ -207,13 +207,25 @@ struct AnswerFileModel<'a> {
     accounts: AccountsModel,
     first_logon: FirstLogonModel,
     disk_guard: DiskGuardModel,
+    bitlocker: BitLockerModel,
 }
 
-/// The two windowsPE commands of the disk guard: the guard itself, and the stop when it did not pass.
+/// Where the profile keeps BitLocker off, the specialize command prevents automatic device encryption: the value,
+/// in `reg.exe`'s form of the key.
+#[derive(Serialize)]
+struct BitLockerModel {
+    prevent: bool,
+    key: String,
+    name: &'static str,
+}
+
+/// The two windowsPE commands of the disk guard: the guard itself, and the stop when it did not pass (the flag the
+/// guard leaves, and what the person at the PC reads).
 #[derive(Serialize)]
 struct DiskGuardModel {
     command: String,
-    fallback: String,
+    passed: &'static str,
+    not_passed: String,
 }
 
 #[derive(Serialize)]
@@ -298,7 +310,13 @@ fn render_answer_file(
         },
         disk_guard: DiskGuardModel {
             command: crate::disk_guard::command(media_id),
-            fallback: crate::disk_guard::fallback_command(),
+            passed: crate::disk_guard::PASSED,
+            not_passed: crate::disk_guard::not_passed_message(),
+        },
+        bitlocker: BitLockerModel {
+            prevent: profile.terminal.bitlocker == crate::profile::BitLocker::Off,
+            key: crate::bitlocker::PREVENT_KEY.replacen("HKLM:", "HKLM", 1),
+            name: crate::bitlocker::PREVENT_NAME,
         },
     };
     Ok(escape::non_ascii_as_references(&engine.render("autounattend.xml", &model)?))

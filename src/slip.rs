@@ -30,6 +30,10 @@ pub fn password_slip(loaded: &LoadedProfile) -> Result<String, SecretError> {
         let _ = writeln!(out, "  {name} {full_name} {role} {shown}");
     }
     secrets.save()?;
+    if profile.terminal.bitlocker == crate::profile::BitLocker::On {
+        let _ = writeln!(out);
+        let _ = writeln!(out, "{}", msg!("slip.bitlocker", hostname = hostname));
+    }
     let _ = writeln!(out);
     let _ = writeln!(out, "{}", msg!("slip.keep"));
     Ok(out)

@@ -46,25 +46,42 @@ fn the_guard_lets_setup_wipe_only_the_one_internal_disk() {
     // Each case: the disks as Windows PE lists them (index, description, stick, medium, removable, installed).
     let cases = [
         ("one NVMe disk", "0, \"nvme\", False, True, False, False | 1, \"stick\", True, True, True, False", ""),
-        ("the stick as disk 0", "0, \"stick\", True, True, True, False | 1, \"nvme\", False, True, False, False",
-            "stick-is-disk-0"),
+        (
+            "the stick as disk 0",
+            "0, \"stick\", True, True, True, False | 1, \"nvme\", False, True, False, False",
+            "stick-is-disk-0",
+        ),
         ("the stick alone (VMD/RST without its driver)", "0, \"stick\", True, True, True, False", "stick-is-disk-0"),
-        ("two internal disks",
+        (
+            "two internal disks",
             "0, \"nvme\", False, True, False, False | 1, \"hdd\", False, True, False, False | 2, \"stick\", True, True, True, False",
-            "several-disks"),
-        ("an external USB disk besides the stick",
+            "several-disks",
+        ),
+        (
+            "an external USB disk besides the stick",
             "0, \"nvme\", False, True, False, False | 1, \"usb hdd\", False, True, True, False | 2, \"stick\", True, True, True, False",
-            "several-disks"),
-        ("a USB disk as disk 0, no internal disk",
-            "0, \"usb hdd\", False, True, True, False | 1, \"stick\", True, True, True, False", "disk-0-removable"),
-        ("an empty card reader as disk 0",
+            "several-disks",
+        ),
+        (
+            "a USB disk as disk 0, no internal disk",
+            "0, \"usb hdd\", False, True, True, False | 1, \"stick\", True, True, True, False",
+            "disk-0-removable",
+        ),
+        (
+            "an empty card reader as disk 0",
             "0, \"reader\", False, False, True, False | 1, \"nvme\", False, True, False, False | 2, \"stick\", True, True, True, False",
-            "no-internal-disk"),
-        ("an empty card reader after the disk",
+            "no-internal-disk",
+        ),
+        (
+            "an empty card reader after the disk",
             "0, \"nvme\", False, True, False, False | 1, \"reader\", False, False, True, False | 2, \"stick\", True, True, True, False",
-            ""),
-        ("a terminal made from this stick", "0, \"nvme\", False, True, False, True | 1, \"stick\", True, True, True, False",
-            "already-installed"),
+            "",
+        ),
+        (
+            "a terminal made from this stick",
+            "0, \"nvme\", False, True, False, True | 1, \"stick\", True, True, True, False",
+            "already-installed",
+        ),
         ("the stick not found among the disks", "0, \"nvme\", False, True, False, False", "stick-unknown"),
     ];
     let mut script = String::new();
@@ -100,14 +117,22 @@ fn the_answer_file_runs_the_guard_before_any_disk_is_wiped_and_stops_when_it_did
     let xml = std::fs::read_to_string(out.join("autounattend.xml")).unwrap();
     let document = common::xml::parse(&xml);
     let windows_pe = document.all("settings").into_iter().find(|s| s.attribute("pass") == Some("windowsPE")).unwrap();
-    let setup =
-        windows_pe.all("component").into_iter().find(|c| c.attribute("name") == Some("Microsoft-Windows-Setup")).unwrap();
+    let setup = windows_pe
+        .all("component")
+        .into_iter()
+        .find(|c| c.attribute("name") == Some("Microsoft-Windows-Setup"))
+        .unwrap();
     let commands: Vec<(String, String)> = setup
         .all("RunSynchronous/RunSynchronousCommand")
         .into_iter()
         .map(|c| (c.all("Order")[0].text.clone(), c.all("Path")[0].text.clone()))
         .collect();
     assert_eq!(commands.len(), 2, "{commands:?}");
+    // Microsoft documents 259 characters for a RunSynchronousCommand's Path (the Deployment component's page);
+    // the guard's must stay within it too, and use no quotes that cmd would have to balance.
+    for (_, path) in &commands {
+        assert!(path.chars().count() <= 259 && !path.contains('"'), "{} characters: {path}", path.chars().count());
+    }
     let marker = std::fs::read_dir(out.join("tanmatsu"))
         .unwrap()
         .filter_map(Result::ok)
@@ -131,7 +156,8 @@ fn the_answer_file_runs_the_guard_before_any_disk_is_wiped_and_stops_when_it_did
 fn the_stick_carries_setup_drivers_as_winpedriver_and_check_refuses_an_empty_folder() {
     let scratch = Scratch::new();
     std::fs::create_dir_all(scratch.path("drivers/vmd/x64")).unwrap();
-    std::fs::write(scratch.path("drivers/vmd/x64/iaStorVD.inf"), "[Version]\r\nSignature=\"$WINDOWS NT$\"\r\n").unwrap();
+    std::fs::write(scratch.path("drivers/vmd/x64/iaStorVD.inf"), "[Version]\r\nSignature=\"$WINDOWS NT$\"\r\n")
+        .unwrap();
     std::fs::write(scratch.path("drivers/vmd/x64/iaStorVD.sys"), b"MZ driver").unwrap();
     let profile = scratch.path("kenpo-kumiai.toml");
     let text = std::fs::read_to_string(&profile).unwrap();

@@ -78,11 +78,7 @@ fn check_setup_drivers(folder: &std::path::Path, findings: &mut Vec<Diagnostic>)
 fn has_inf(folder: &std::path::Path) -> bool {
     std::fs::read_dir(folder).into_iter().flatten().filter_map(Result::ok).any(|entry| {
         let path = entry.path();
-        if path.is_dir() {
-            has_inf(&path)
-        } else {
-            path.extension().is_some_and(|e| e.eq_ignore_ascii_case("inf"))
-        }
+        if path.is_dir() { has_inf(&path) } else { path.extension().is_some_and(|e| e.eq_ignore_ascii_case("inf")) }
     })
 }
 

@@ -112,6 +112,19 @@ pub struct Terminal {
     /// A MAK or retail key for Setup (or the KMS client key where a KMS host activates); without one the answer
     /// file carries the generic install key of the edition, which chooses the edition and activates nothing.
     pub product_key: Option<String>,
+    /// BitLocker on the system disk: `off` (the default) prevents Windows' automatic device encryption, which with
+    /// local accounts leaves the disk encrypted under a clear key; `on` turns BitLocker on with the TPM and a
+    /// recovery password, which a person copies onto the password slip.
+    #[serde(default)]
+    pub bitlocker: BitLocker,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum BitLocker {
+    #[default]
+    Off,
+    On,
 }
 
 /// Editions are parsed even when the spec forbids them, so that `check` can name the spec item (SW-1) instead of
