@@ -25,6 +25,7 @@ wcm:keyValue. On top of that, read mechanically from the pages (the `## Values` 
   unique_in_list  the value must differ between the items of the list that holds the setting (Order, Key, …).
   password_suffix for the Value of a password container that has PlainText: when PlainText is false, Setup
                   base64-decodes Value as UTF-16LE text that must end with this suffix.
+  server_only     true where the page says "This setting applies only to the Windows Server editions".
 
 Where a page's own XML example breaks the rule read from its Values section, the rule is loosened (the reference
 then disagrees with itself) and the script says so on stderr. Rules the pages state in words the parser cannot read
@@ -478,6 +479,9 @@ class Page:
             self.value = agree_with_examples(self.value, examples, base)
         values_text = plain(parts.get("values") or parts.get("value") or "")
         self.says_unique = bool(UNIQUE.search(values_text))
+        # Said of the page's own setting in its opening lines (a container's table says it of its children).
+        intro = re.split(r"^## ", text.split("\n# ", 1)[-1], maxsplit=1, flags=re.M)[0]
+        self.server_only = "applies only to the Windows Server editions" in plain(intro)
 
 
 def full_path(page, pages, seen=()):
@@ -589,6 +593,8 @@ def main():
             entry["kind"] = page.kind
         if page.keyed:
             entry["keyed"] = True
+        if page.server_only:
+            entry["server_only"] = True
         origins.setdefault((path[0], key), []).append(page)
 
     # Values, read from the pages. Where two pages describe one setting, they must agree.

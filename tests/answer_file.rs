@@ -149,6 +149,15 @@ fn every_mutation_of_the_review_is_refused() {
             "unattend.unknown-setting",
         ),
         (
+            "HideLocalAccountScreen (Windows Server only)",
+            mutate(
+                &xml,
+                "<HideEULAPage>true</HideEULAPage>",
+                "<HideEULAPage>true</HideEULAPage>\n        <HideLocalAccountScreen>true</HideLocalAccountScreen>",
+            ),
+            "unattend.server-only",
+        ),
+        (
             "SkipMachineOOBE",
             mutate(
                 &xml,

@@ -54,6 +54,10 @@ pub struct Setting {
     /// For a password's `Value`: the text Setup expects after the password once it decodes base64 of UTF-16LE.
     #[serde(default)]
     pub password_suffix: Option<String>,
+    /// The reference says the setting "applies only to the Windows Server editions": on the terminal's Pro, Setup
+    /// ignores it, so writing it only pretends to configure something.
+    #[serde(default)]
+    pub server_only: bool,
 }
 
 /// The values a setting takes, from its page's "Values" section.

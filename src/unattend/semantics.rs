@@ -142,6 +142,9 @@ fn check_children(element: &Element, component: &Component, path: &str, findings
             check_children(child, component, &child_path(&child.name), findings);
             continue;
         };
+        if setting.server_only {
+            findings.push((child.offset, msg!("unattend.server-only", name = &child.name)));
+        }
         for excluded in &setting.excludes {
             if element.child(excluded).is_some() {
                 findings.push((child.offset, msg!("unattend.excludes", name = &child.name, other = excluded)));
