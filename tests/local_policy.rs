@@ -94,6 +94,11 @@ fn samba_reads_back_every_value_the_scripts_check() {
                 }
             }
         }
+        // No "Choose privacy settings" pages at an operator's first sign-in (answer-file review R4).
+        assert!(
+            entries.contains(&"Software\\Policies\\Microsoft\\Windows\\OOBE|DisablePrivacyExperience|4|1".to_string()),
+            "{example}"
+        );
         // The firewall: every profile blocks both ways and ignores local rules; the rules are MS-GPFAS strings bound
         // to one program or service.
         for profile in ["DomainProfile", "PrivateProfile", "PublicProfile"] {
