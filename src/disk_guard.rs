@@ -22,7 +22,6 @@ const LETTERS: &str = "C D E F G H I J K L M N O P Q R S T U V W Y Z";
 struct Model {
     media_id: String,
     marker: String,
-    drivers: &'static str,
     terminal_state: &'static str,
     passed: &'static str,
 }
@@ -33,7 +32,6 @@ pub fn render(engine: &Engine, media_id: &str) -> Result<Vec<u8>, TemplateError>
     let model = Model {
         media_id: media_id.to_string(),
         marker: layout::windows_path(&layout::marker(media_id)),
-        drivers: layout::SETUP_DRIVERS,
         terminal_state: layout::TERMINAL_STATE,
         passed: PASSED,
     };

@@ -11,7 +11,6 @@
 //! tanmatsu/certs/authorities/<file>     the issuing authorities
 //! tanmatsu/disarmed.txt                 written by the terminal when provisioning has finished: what it removed
 //! tanmatsu/setup/disk-guard.vbs         run by Windows Setup in Windows PE before it wipes disk 0
-//! $WinPEDriver$/<file>                  the profile's [drivers] setup folder: drivers Windows PE needs to see the disk
 //! ```
 
 use crate::profile::LoadedProfile;
@@ -29,8 +28,6 @@ pub const DISARM_RECORD: &str = "tanmatsu/disarmed.txt";
 /// the next boot from the stick) and the device certificate (scripts review S3).
 pub const DISARMED_FILES: [&str; 2] = [ANSWER_FILE, DEVICE_CERTIFICATE];
 
-/// Windows Setup's folder of drivers at a drive's root, which it loads in Windows PE (and the disk guard first).
-pub const SETUP_DRIVERS: &str = "$WinPEDriver$";
 /// The terminal's provisioning state, relative to the Windows volume's root: `Tanmatsu.Common.ps1` keeps it in
 /// `%ProgramData%\tanmatsu\state.json`, and the disk guard reads it to know a terminal made from this stick.
 pub const TERMINAL_STATE: &str = r"ProgramData\tanmatsu\state.json";
@@ -58,8 +55,6 @@ pub enum Role {
     Authority(usize),
     DeviceCertificate,
     WindowsUpdate,
-    /// A file of the profile's `drivers.setup` folder.
-    SetupDriver,
 }
 
 /// One file the profile brings onto the media.
@@ -112,37 +107,10 @@ pub fn profile_files(loaded: &LoadedProfile) -> Vec<MediaFile> {
             MediaFile { source: loaded.resolve(&source), destination: format!("{MEDIA_DIR}/{folder}/{name}"), role }
         })
         .collect();
-    if let Some(folder) = &profile.drivers.setup {
-        let root = loaded.resolve(folder);
-        files.extend(files_below(&root).into_iter().map(|relative| MediaFile {
-            source: root.join(&relative),
-            destination: format!("{SETUP_DRIVERS}/{}", relative.to_string_lossy().replace('\\', "/")),
-            role: Role::SetupDriver,
-        }));
-    }
     files.push(MediaFile {
         source: loaded.resolve(&profile.certificates.device.pfx),
         destination: DEVICE_CERTIFICATE.to_string(),
         role: Role::DeviceCertificate,
     });
     files
-}
-
-/// The files below `root`, relative to it, sorted; nothing when it cannot be read (`check` reports that).
-fn files_below(root: &std::path::Path) -> Vec<PathBuf> {
-    let mut found = Vec::new();
-    let mut pending = vec![PathBuf::new()];
-    while let Some(relative) = pending.pop() {
-        let Ok(entries) = std::fs::read_dir(root.join(&relative)) else { continue };
-        for entry in entries.filter_map(Result::ok) {
-            let path = relative.join(entry.file_name());
-            match entry.file_type() {
-                Ok(kind) if kind.is_dir() => pending.push(path),
-                Ok(kind) if kind.is_file() => found.push(path),
-                _ => {}
-            }
-        }
-    }
-    found.sort();
-    found
 }

@@ -270,14 +270,7 @@ pub fn render_scripts(engine: &Engine, inputs: &ScriptInputs) -> Result<Vec<Scri
             path: layout::windows_path(&s.destination),
             sha256: hex::encode_upper(Sha256::digest(&s.bytes)),
         })
-        // Setup's drivers serve Windows PE only: nothing of provisioning reads them.
-        .chain(
-            inputs
-                .payloads
-                .iter()
-                .filter(|(file, _)| file.role != layout::Role::SetupDriver)
-                .map(|(file, record)| file_model(file, record)),
-        )
+        .chain(inputs.payloads.iter().map(|(file, record)| file_model(file, record)))
         .collect();
     scripts.push(script(engine, ENTRY_SCRIPT_NAME, &model)?);
     Ok(scripts)

@@ -84,15 +84,13 @@ fn every_setting_is_where_windows_setup_reads_it() {
         let intl = xml.component("oobeSystem", "Microsoft-Windows-International-Core");
         assert_eq!(intl.value("UserLocale"), "ja-JP");
         let oobe = xml.component("oobeSystem", "Microsoft-Windows-Shell-Setup");
-        for hidden in [
-            "HideEULAPage",
-            "HideLocalAccountScreen",
-            "HideOEMRegistrationScreen",
-            "HideOnlineAccountScreens",
-            "HideWirelessSetupInOOBE",
-        ] {
+        for hidden in
+            ["HideEULAPage", "HideOEMRegistrationScreen", "HideOnlineAccountScreens", "HideWirelessSetupInOOBE"]
+        {
             assert_eq!(oobe.value(&format!("OOBE/{hidden}")), "true", "{hidden}");
         }
+        // The account page is skipped because UserAccounts creates accounts; HideLocalAccountScreen is Server-only.
+        assert!(oobe.all("OOBE/HideLocalAccountScreen").is_empty());
         assert_eq!(oobe.value("OOBE/ProtectYourPC"), "3");
         let accounts = oobe.all("UserAccounts/LocalAccounts/LocalAccount");
         let admin = profile["accounts"]["admin"]["name"].as_str().unwrap();

@@ -47,10 +47,6 @@ pub fn check(loaded: &LoadedProfile, context: &Context, findings: &mut Vec<Diagn
         findings.push(Diagnostic::error(msg!("check.product-key")).field("terminal.product_key"));
     }
 
-    if let Some(folder) = &profile.drivers.setup {
-        check_setup_drivers(&loaded.resolve(folder), findings);
-    }
-
     if profile.organization.name.trim().is_empty() {
         findings.push(Diagnostic::error(msg!("check.organization-empty")).field("organization.name"));
     }
@@ -59,27 +55,6 @@ pub fn check(loaded: &LoadedProfile, context: &Context, findings: &mut Vec<Diagn
     if let Err(err) = library.resolve(&profile.template).and_then(|set| Engine::new(&set).map(drop)) {
         findings.push(Diagnostic::error(err.message()).field("template"));
     }
-}
-
-/// `drivers.setup` is a folder with at least one driver package (`.inf`) in it: an empty one would leave Windows PE
-/// as blind to the disk as no folder, and the disk guard would stop Setup on the PC.
-fn check_setup_drivers(folder: &std::path::Path, findings: &mut Vec<Diagnostic>) {
-    let problem = match std::fs::metadata(folder) {
-        Err(err) => Some(msg!("check.drivers.unreadable", path = folder.display(), reason = os_error(&err))),
-        Ok(meta) if !meta.is_dir() => Some(msg!("check.drivers.not-folder", path = folder.display())),
-        Ok(_) if !has_inf(folder) => Some(msg!("check.drivers.no-inf", path = folder.display())),
-        Ok(_) => None,
-    };
-    if let Some(problem) = problem {
-        findings.push(Diagnostic::error(problem).field("drivers.setup").help(msg!("check.drivers.help")));
-    }
-}
-
-fn has_inf(folder: &std::path::Path) -> bool {
-    std::fs::read_dir(folder).into_iter().flatten().filter_map(Result::ok).any(|entry| {
-        let path = entry.path();
-        if path.is_dir() { has_inf(&path) } else { path.extension().is_some_and(|e| e.eq_ignore_ascii_case("inf")) }
-    })
 }
 
 /// The profile's image must be one of the media's, and a Pro one: "Windows 11 Pro" against a Home-only ISO is a

@@ -43,18 +43,6 @@ pub struct Profile {
     pub edge: Edge,
     #[serde(default)]
     pub media: Media,
-    #[serde(default)]
-    pub drivers: Drivers,
-}
-
-/// Drivers the stick brings for the PC's hardware.
-#[derive(Debug, Clone, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Drivers {
-    /// A folder of driver packages (`.inf` with their files) that Windows PE needs to see the PC's disk, such as
-    /// Intel VMD/RST storage drivers: the stick carries it as `$WinPEDriver$`, which Windows Setup loads, and the disk
-    /// guard loads it first (without it, the guard sees no internal disk and stops Setup).
-    pub setup: Option<PathBuf>,
 }
 
 /// `name@version`: which template set renders the media.
