@@ -207,16 +207,7 @@ struct AnswerFileModel<'a> {
     accounts: AccountsModel,
     first_logon: FirstLogonModel,
     disk_guard: DiskGuardModel,
-    bitlocker: BitLockerModel,
-}
-
-/// Where the profile keeps BitLocker off, the specialize command prevents automatic device encryption: the value,
-/// in `reg.exe`'s form of the key.
-#[derive(Serialize)]
-struct BitLockerModel {
-    prevent: bool,
-    key: String,
-    name: &'static str,
+    bitlocker: crate::bitlocker::Model,
 }
 
 /// The two windowsPE commands of the disk guard: the guard itself, and the stop when it did not pass (the flag the
@@ -313,11 +304,7 @@ fn render_answer_file(
             passed: crate::disk_guard::PASSED,
             not_passed: crate::disk_guard::not_passed_message(),
         },
-        bitlocker: BitLockerModel {
-            prevent: profile.terminal.bitlocker == crate::profile::BitLocker::Off,
-            key: crate::bitlocker::PREVENT_KEY.replacen("HKLM:", "HKLM", 1),
-            name: crate::bitlocker::PREVENT_NAME,
-        },
+        bitlocker: crate::bitlocker::model(profile.terminal.bitlocker),
     };
     Ok(escape::non_ascii_as_references(&engine.render("autounattend.xml", &model)?))
 }
