@@ -22,7 +22,7 @@ const LETTERS: &str = "C D E F G H I J K L M N O P Q R S T U V W Y Z";
 struct Model {
     media_id: String,
     marker: String,
-    terminal_state: &'static str,
+    terminal_state: String,
     passed: &'static str,
 }
 
@@ -32,11 +32,11 @@ pub fn render(engine: &Engine, media_id: &str) -> Result<Vec<u8>, TemplateError>
     let model = Model {
         media_id: media_id.to_string(),
         marker: layout::windows_path(&layout::marker(media_id)),
-        terminal_state: layout::TERMINAL_STATE,
+        terminal_state: layout::terminal_state(),
         passed: PASSED,
     };
     let text = escape::vbscript_ascii(&engine.render(TEMPLATE, &model)?);
-    Ok(text.replace("\r\n", "\n").replace('\n', "\r\n").into_bytes())
+    Ok(layout::crlf(&text).into_bytes())
 }
 
 /// The windowsPE command that finds the stick by its marker and runs the guard from it, with the stick's root.

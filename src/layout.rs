@@ -28,9 +28,20 @@ pub const DISARM_RECORD: &str = "tanmatsu/disarmed.txt";
 /// the next boot from the stick) and the device certificate (scripts review S3).
 pub const DISARMED_FILES: [&str; 2] = [ANSWER_FILE, DEVICE_CERTIFICATE];
 
-/// The terminal's provisioning state, relative to the Windows volume's root: `Tanmatsu.Common.ps1` keeps it in
-/// `%ProgramData%\tanmatsu\state.json`, and the disk guard reads it to know a terminal made from this stick.
-pub const TERMINAL_STATE: &str = r"ProgramData\tanmatsu\state.json";
+/// The terminal's own folder in `%ProgramData%` (state, log, reports) and its provisioning state file there: the
+/// scripts are given both, and the disk guard reads the state from the Windows volume ([`terminal_state`]).
+pub const TERMINAL_FOLDER: &str = "tanmatsu";
+pub const TERMINAL_STATE_FILE: &str = "state.json";
+
+/// The terminal's provisioning state, relative to the root of the volume Windows is on.
+pub fn terminal_state() -> String {
+    format!(r"ProgramData\{TERMINAL_FOLDER}\{TERMINAL_STATE_FILE}")
+}
+
+/// Text for the scripts the stick carries, with Windows' CRLF line ends whatever the template's were.
+pub fn crlf(text: &str) -> String {
+    text.replace("\r\n", "\n").replace('\n', "\r\n")
+}
 
 /// The marker file of the media with this ID.
 pub fn marker(media_id: &str) -> String {

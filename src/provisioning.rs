@@ -55,6 +55,9 @@ struct ScriptModel {
     tanmatsu_version: &'static str,
     media_id: String,
     marker: String,
+    /// The terminal's folder in %ProgramData% and its state file there.
+    terminal_folder: &'static str,
+    terminal_state_file: &'static str,
     terminal: TerminalModel,
     accounts: AccountsModel,
     software: Vec<SoftwareModel>,
@@ -300,9 +303,8 @@ fn script(engine: &Engine, name: &str, model: &ScriptModel) -> Result<Script, Te
 
 /// UTF-8 with a byte-order mark, CRLF line ends.
 pub fn powershell_file(text: &str) -> Vec<u8> {
-    let crlf = text.replace("\r\n", "\n").replace('\n', "\r\n");
     let mut bytes = "\u{FEFF}".as_bytes().to_vec();
-    bytes.extend_from_slice(crlf.as_bytes());
+    bytes.extend_from_slice(layout::crlf(text).as_bytes());
     bytes
 }
 
@@ -324,6 +326,8 @@ fn model(inputs: &ScriptInputs) -> ScriptModel {
         tanmatsu_version: env!("CARGO_PKG_VERSION"),
         media_id: inputs.media_id.to_string(),
         marker: layout::windows_path(&layout::marker(inputs.media_id)),
+        terminal_folder: layout::TERMINAL_FOLDER,
+        terminal_state_file: layout::TERMINAL_STATE_FILE,
         terminal: TerminalModel { hostname: profile.terminal.hostname.clone(), edition: "Professional" },
         accounts: AccountsModel {
             admin: profile.accounts.admin.name.clone(),

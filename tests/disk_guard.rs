@@ -146,6 +146,11 @@ fn the_answer_file_runs_the_guard_before_any_disk_is_wiped_and_stops_when_it_did
     let flag = commands[1].1.split("if not exist ").nth(1).unwrap().split(' ').next().unwrap();
     assert!(guard.contains(&format!("Const PASSED = \"{flag}\"")), "{flag}");
     assert!(commands[1].1.contains("wpeutil.exe shutdown"));
+    // The state file the guard reads is the one the scripts keep.
+    let common = std::fs::read_to_string(out.join("tanmatsu/scripts/Tanmatsu.Common.ps1")).unwrap();
+    assert!(common.contains("$script:StateRoot = Join-Path $env:ProgramData 'tanmatsu'"));
+    assert!(common.contains("$script:StateFile = Join-Path $script:StateRoot 'state.json'"));
+    assert!(guard.contains(r#"Const TERMINAL_STATE = "ProgramData\tanmatsu\state.json""#));
     // A guard the manifest does not cover could be swapped unseen.
     let manifest = std::fs::read_to_string(out.join("tanmatsu/manifest.json")).unwrap();
     assert!(manifest.contains("tanmatsu/setup/disk-guard.vbs"));
