@@ -3,16 +3,12 @@
 
 mod common;
 
-use common::{Scratch, tanmatsu};
 use std::path::Path;
 use tanmatsu::unattend::validate;
 
 /// The rendered answer file of the kenpo example.
 fn rendered() -> String {
-    let scratch = Scratch::new();
-    let out = scratch.path("media");
-    let output = tanmatsu().arg("render").arg(scratch.path("kenpo-kumiai.toml")).arg("-o").arg(&out).output().unwrap();
-    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    let (_scratch, out) = common::rendered_example("kenpo-kumiai");
     std::fs::read_to_string(out.join("autounattend.xml")).unwrap()
 }
 

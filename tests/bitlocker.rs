@@ -7,20 +7,13 @@ mod common;
 use common::{Scratch, tanmatsu};
 use std::path::Path;
 
-fn render(profile: &Path, out: &Path) {
-    let output = tanmatsu().arg("render").arg(profile).arg("-o").arg(out).output().unwrap();
-    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
-}
-
 fn read(path: &Path) -> String {
-    String::from_utf8(std::fs::read(path).unwrap()).unwrap()
+    std::fs::read_to_string(path).unwrap()
 }
 
 #[test]
 fn by_default_device_encryption_is_prevented_in_specialize_and_checked_on_the_terminal() {
-    let scratch = Scratch::new();
-    let out = scratch.path("stick");
-    render(&scratch.path("kenpo-kumiai.toml"), &out);
+    let (scratch, out) = common::rendered_example("kenpo-kumiai");
     let answer = common::xml::parse(&read(&out.join("autounattend.xml")));
     let deployment = answer.component("specialize", "Microsoft-Windows-Deployment");
     let paths = deployment.values("RunSynchronous/RunSynchronousCommand/Path");
@@ -53,7 +46,7 @@ fn bitlocker_on_is_turned_on_in_a_step_with_a_recovery_password_for_the_slip() {
     let scratch = Scratch::new();
     let profile = scratch.edited_profile("kenpo-kumiai", "[terminal]\n", "[terminal]\nbitlocker = \"on\"\n");
     let out = scratch.path("stick");
-    render(&profile, &out);
+    common::render(&profile, &out);
     let xml = read(&out.join("autounattend.xml"));
     assert!(!xml.contains("PreventDeviceEncryption") && !xml.contains("Microsoft-Windows-Deployment"), "{xml}");
     let step = read(&out.join("tanmatsu/scripts/45-bitlocker.ps1"));

@@ -4,15 +4,7 @@
 
 mod common;
 
-use common::{Scratch, tanmatsu};
-use std::path::Path;
 use std::process::Command;
-
-/// The stick rendered from `profile` into `out`.
-fn render(profile: &Path, out: &Path) {
-    let output = tanmatsu().arg("render").arg(profile).arg("-o").arg(out).output().unwrap();
-    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
-}
 
 /// The guard's decision part (everything above the Windows PE facts), with `cases` appended: VBScript lines that
 /// echo `Verdict` of disks they make with the guard's own `NewDisk`.
@@ -35,9 +27,7 @@ fn run_decision(guard: &str, cases: &str) -> String {
 
 #[test]
 fn the_guard_lets_setup_wipe_only_the_one_internal_disk() {
-    let scratch = Scratch::new();
-    let out = scratch.path("stick");
-    render(&scratch.path("kenpo-kumiai.toml"), &out);
+    let (_scratch, out) = common::rendered_example("kenpo-kumiai");
     let guard = std::fs::read_to_string(out.join("tanmatsu/setup/disk-guard.vbs")).unwrap();
     assert!(guard.is_ascii(), "cscript reads the file in the system code page");
     assert!(!guard.replace("\r\n", "").contains('\n'), "CRLF line ends only");
@@ -110,9 +100,7 @@ fn the_guard_lets_setup_wipe_only_the_one_internal_disk() {
 
 #[test]
 fn the_answer_file_runs_the_guard_before_any_disk_is_wiped_and_stops_when_it_did_not_pass() {
-    let scratch = Scratch::new();
-    let out = scratch.path("stick");
-    render(&scratch.path("kenpo-kumiai.toml"), &out);
+    let (_scratch, out) = common::rendered_example("kenpo-kumiai");
     let xml = std::fs::read_to_string(out.join("autounattend.xml")).unwrap();
     let document = common::xml::parse(&xml);
     let windows_pe = document.all("settings").into_iter().find(|s| s.attribute("pass") == Some("windowsPE")).unwrap();

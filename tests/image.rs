@@ -105,8 +105,7 @@ fn build_replaces_only_an_image_it_built() {
     let profile = scratch.path("kenpo-kumiai.toml");
     let secrets = scratch.path("kenpo-kumiai.secrets.toml");
     let before = std::fs::read(&secrets).unwrap();
-    let (code, _, stderr) =
-        common::outcome(tanmatsu().arg("build").arg(&profile).arg("-o").arg(&secrets).env("LANG", "C"));
+    let (code, _, stderr) = common::outcome(tanmatsu().arg("build").arg(&profile).arg("-o").arg(&secrets));
     assert_eq!(code, 1, "{stderr}");
     assert!(stderr.contains("is not a stick image tanmatsu built"), "{stderr}");
     assert_eq!(std::fs::read(&secrets).unwrap(), before, "the secrets file is untouched");

@@ -149,7 +149,7 @@ fn a_bad_ledger_stops_write_before_the_stick() {
     std::fs::write(&tampered, text).unwrap();
     let cases = [
         (dir.path().to_path_buf(), "it is a folder"),
-        (dir.path().join("missing/ledger.csv"), "ledger"),
+        (dir.path().join("missing/ledger.csv"), "cannot write the ledger"),
         (tampered, "row 1"),
     ];
     for (ledger_path, says) in cases {
@@ -167,7 +167,6 @@ fn a_bad_ledger_stops_write_before_the_stick() {
             ])
             .arg("--ledger")
             .arg(&ledger_path)
-            .env("LANG", "C")
             .output()
             .unwrap();
         let stderr = String::from_utf8_lossy(&output.stderr);

@@ -60,6 +60,20 @@ pub fn tanmatsu() -> Command {
     command
 }
 
+/// Renders `profile` into the folder `out`; a render that fails fails the test.
+pub fn render(profile: &Path, out: &Path) {
+    let output = tanmatsu().arg("render").arg(profile).arg("-o").arg(out).output().unwrap();
+    assert!(output.status.success(), "render failed: {}", String::from_utf8_lossy(&output.stderr));
+}
+
+/// A scratch copy of the examples, with the example `name` rendered into its folder `stick`.
+pub fn rendered_example(name: &str) -> (Scratch, PathBuf) {
+    let scratch = Scratch::new();
+    let out = scratch.path("stick");
+    render(&scratch.path(&format!("{name}.toml")), &out);
+    (scratch, out)
+}
+
 /// Runs a command to its end and returns (exit code, stdout, stderr).
 pub fn outcome(command: &mut Command) -> (i32, String, String) {
     let output = command.output().unwrap();
