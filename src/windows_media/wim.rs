@@ -56,7 +56,7 @@ pub fn parse_header(bytes: &[u8]) -> io::Result<Header> {
 }
 
 /// One image of a WIM, as its XML describes it.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
 pub struct Image {
     pub index: u32,
     pub name: String,
@@ -91,13 +91,7 @@ pub fn parse_images(xml: &[u8]) -> io::Result<Vec<Image>> {
                         .find(|a| a.key.as_ref().eq_ignore_ascii_case("INDEX"))
                         .and_then(|a| a.normalized_value(quick_xml::XmlVersion::Explicit1_0).ok()?.parse().ok())
                         .unwrap_or(images.len() as u32 + 1);
-                    images.push(Image {
-                        index,
-                        name: String::new(),
-                        edition: None,
-                        architecture: None,
-                        languages: Vec::new(),
-                    });
+                    images.push(Image { index, ..Image::default() });
                 }
                 path.push(name);
             }
