@@ -4,6 +4,7 @@
 
 mod common;
 
+use std::path::Path;
 use std::process::Command;
 
 /// The guard's decision part (everything above the Windows PE facts), with `cases` appended: VBScript lines that
@@ -18,7 +19,8 @@ fn run_decision(guard: &str, cases: &str) -> String {
         .arg("//nologo")
         .arg(format!("Z:{}", script.display()).replace('/', "\\"))
         .env("WINEDEBUG", "-all")
-        .env("WINEPREFIX", dir.path().join("prefix"))
+        // Wine makes a prefix on first use (about 15 s); one kept under target/ serves every later run.
+        .env("WINEPREFIX", Path::new(env!("CARGO_TARGET_TMPDIR")).join("wine-prefix"))
         .output()
         .expect("wine runs (scripts/test.sh installs it)");
     assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
