@@ -1,4 +1,5 @@
-//! The media ledger (媒体管理簿, MED-3 and MED-5): every write of a stick, and every stick's deletion or disposal.
+//! The media ledger (媒体管理簿, MED-3 and MED-5): every write of a stick, every stick's deletion or disposal, and
+//! every terminal whose report key the desk enrolled (the row that lets `tanmatsu report` trust its reports).
 //!
 //! A CSV file, UTF-8 with a byte-order mark and CRLF line ends, so that Excel opens it cleanly. Each row carries the
 //! hash of the row before it and its own, so that an edited or deleted row is found by `tanmatsu ledger verify`.
@@ -42,6 +43,14 @@ pub struct Entry {
     pub approver: String,
     #[serde(rename = "備考 note")]
     pub note: String,
+    /// Enrolment rows only: the terminal's host name, SMBIOS UUID and report key (model and serial are the
+    /// terminal's then). Ledgers written before enrolment existed lack the columns.
+    #[serde(rename = "端末 terminal", default)]
+    pub terminal: String,
+    #[serde(rename = "端末UUID terminal_uuid", default)]
+    pub terminal_uuid: String,
+    #[serde(rename = "報告署名鍵 terminal_key", default)]
+    pub terminal_key: String,
     #[serde(rename = "前行ハッシュ prev_hash")]
     pub prev_hash: String,
     #[serde(rename = "行ハッシュ row_hash")]
@@ -51,7 +60,7 @@ pub struct Entry {
 impl Entry {
     /// The hash of this row's fields after the previous row's hash.
     fn compute_hash(&self) -> String {
-        let fields = [
+        let mut fields = vec![
             self.seq.to_string(),
             self.time.clone(),
             self.action.clone(),
@@ -65,8 +74,13 @@ impl Entry {
             self.operator.clone(),
             self.approver.clone(),
             self.note.clone(),
-            self.prev_hash.clone(),
         ];
+        // Only rows that have them hash the terminal columns: the rows of older ledgers keep their hashes.
+        let terminal = [self.terminal.clone(), self.terminal_uuid.clone(), self.terminal_key.clone()];
+        if terminal.iter().any(|field| !field.is_empty()) {
+            fields.extend(terminal);
+        }
+        fields.push(self.prev_hash.clone());
         hex::encode(Sha256::digest(fields.join("\u{1F}").as_bytes()))
     }
 }
@@ -87,7 +101,13 @@ pub struct NewEntry {
     pub operator: String,
     pub approver: String,
     pub note: String,
+    pub terminal: String,
+    pub terminal_uuid: String,
+    pub terminal_key: String,
 }
+
+/// The action of an enrolment row.
+pub const ENROL: &str = "enrol";
 
 #[derive(Debug, thiserror::Error)]
 pub enum LedgerError {
@@ -99,6 +119,8 @@ pub enum LedgerError {
     Altered { path: String, problems: Vec<String> },
     #[error("{}", crate::msg!("ledger.unknown-serial", serial = .0))]
     UnknownSerial(String),
+    #[error("{}", crate::msg!("ledger.key-enrolled", key = .key, terminal = .terminal, seq = .seq))]
+    KeyEnrolled { key: String, terminal: String, seq: u64 },
 }
 
 /// Reads the ledger; a file that does not exist is an empty ledger.
@@ -189,6 +211,9 @@ pub fn append(path: &Path, new: NewEntry) -> Result<Entry, LedgerError> {
         operator: cell(&new.operator),
         approver: cell(&new.approver),
         note: cell(&new.note),
+        terminal: cell(&new.terminal),
+        terminal_uuid: cell(&new.terminal_uuid),
+        terminal_key: cell(&new.terminal_key),
         prev_hash: head(&entries).to_string(),
         row_hash: String::new(),
     };
@@ -213,6 +238,24 @@ pub fn retire(path: &Path, serial: &str, new: NewEntry) -> Result<Entry, LedgerE
         ..new
     };
     append(path, entry)
+}
+
+/// Records the report key of a terminal (`new.terminal_key`); a key is enrolled once.
+pub fn enrol(path: &Path, new: NewEntry) -> Result<Entry, LedgerError> {
+    let entries = read(path)?;
+    if let Some(known) = enrolments(&entries).find(|e| e.terminal_key == new.terminal_key) {
+        return Err(LedgerError::KeyEnrolled {
+            key: new.terminal_key.clone(),
+            terminal: known.terminal.clone(),
+            seq: known.seq,
+        });
+    }
+    append(path, NewEntry { action: ENROL.into(), ..new })
+}
+
+/// The enrolment rows, oldest first.
+pub fn enrolments(entries: &[Entry]) -> impl Iterator<Item = &Entry> {
+    entries.iter().filter(|e| e.action == ENROL)
 }
 
 fn save(path: &Path, entries: &[Entry]) -> Result<(), LedgerError> {

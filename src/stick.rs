@@ -105,6 +105,7 @@ pub fn write(
             operator: request.operator.into(),
             approver: request.approver.into(),
             note: request.image.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default(),
+            ..NewEntry::default()
         },
     )?;
     Ok(Outcome { disk, sha256: result.sha256, bytes: result.bytes, ledger_entry: entry })

@@ -202,6 +202,42 @@ pub(super) fn run_ledger(command: LedgerCommand) -> i32 {
             }
             Err(err) => failed(EXIT_UNREADABLE, err),
         },
+        LedgerCommand::Enrol { report, signed: Signatures { operator, approver }, ledger: LedgerFile { path } } => {
+            let enrolment = match crate::report::enrolment(&report) {
+                Ok(enrolment) => enrolment,
+                Err(reason) => {
+                    return failed(
+                        EXIT_VIOLATION,
+                        msg!("cli.ledger.cannot-enrol", report = report.display(), reason = reason),
+                    );
+                }
+            };
+            let entry = ledger::NewEntry {
+                time: crate::timestamp::iso8601(crate::stick::now()),
+                operator,
+                approver,
+                ..enrolment
+            };
+            match ledger::enrol(&path, entry) {
+                Ok(entry) => {
+                    println!(
+                        "{}",
+                        msg!(
+                            "cli.ledger.enrolled",
+                            seq = entry.seq,
+                            ledger = path.display(),
+                            terminal = &entry.terminal,
+                            model = &entry.model,
+                            serial = &entry.serial,
+                            uuid = &entry.terminal_uuid,
+                            key = &entry.terminal_key
+                        )
+                    );
+                    EXIT_OK
+                }
+                Err(err) => failed(EXIT_VIOLATION, err),
+            }
+        }
         LedgerCommand::Retire {
             serial,
             how,
@@ -230,8 +266,23 @@ pub(super) fn run_ledger(command: LedgerCommand) -> i32 {
     }
 }
 
-pub(super) fn run_report(path: &Path, html: Option<&Path>, json: bool, ledger: Option<&Path>) -> i32 {
-    let fleet = match crate::report::load(path, ledger) {
+/// Where `report` writes besides the console.
+pub(crate) struct ReportOutputs<'a> {
+    pub html: Option<&'a Path>,
+    pub csv: Option<&'a Path>,
+    pub json: bool,
+}
+
+pub(super) fn run_report(path: &Path, outputs: ReportOutputs, ledger: &Path, exceptions: Option<&Path>) -> i32 {
+    let exceptions = match exceptions.map(crate::report::exceptions::load).transpose() {
+        Ok(exceptions) => exceptions.unwrap_or_default(),
+        Err(err) => {
+            eprintln!("{err}");
+            return EXIT_UNREADABLE;
+        }
+    };
+    let sources = crate::report::Sources { ledger, exceptions: &exceptions, now: crate::stick::now() };
+    let fleet = match crate::report::load(path, &sources) {
         Ok(fleet) => fleet,
         Err(err) => {
             return failed(
@@ -240,19 +291,24 @@ pub(super) fn run_report(path: &Path, html: Option<&Path>, json: bool, ledger: O
             );
         }
     };
-    if json {
+    if outputs.json {
         println!("{}", serde_json::to_string_pretty(&fleet).expect("the fleet serialises"));
     } else {
         print!("{}", crate::report::render_text(&fleet));
     }
-    if let Some(html_path) = html {
+    if let Some(html_path) = outputs.html {
         let generated = crate::timestamp::iso8601(crate::stick::now());
         let written = crate::report::render_html(&fleet, &generated)
             .map_err(|err| err.to_string())
-            .and_then(|page| write_atomically(html_path, page.as_bytes(), None).map_err(|err| err.to_string()));
+            .and_then(|page| write_atomically(html_path, page.as_bytes(), None).map_err(|err| os_error(&err)));
         if let Err(err) = written {
             return failed(EXIT_VIOLATION, msg!("cli.cannot-write", path = html_path.display(), reason = err));
         }
+    }
+    if let Some(csv_path) = outputs.csv
+        && let Err(err) = write_atomically(csv_path, &crate::report::render_csv(&fleet), None)
+    {
+        return failed(EXIT_VIOLATION, msg!("cli.cannot-write", path = csv_path.display(), reason = os_error(&err)));
     }
     if fleet.all_compliant() { EXIT_OK } else { EXIT_VIOLATION }
 }

@@ -12,7 +12,7 @@ use crate::msg;
 use crate::render::RenderOptions;
 use crate::stick::WriteRequest;
 use clap::{Args, CommandFactory, FromArgMatches, Parser, Subcommand, ValueEnum};
-use media::{run_devices, run_ledger, run_report, run_verify, run_write};
+use media::{ReportOutputs, run_devices, run_ledger, run_report, run_verify, run_write};
 use profile::{parse_size, run_build, run_check, run_init, run_render, run_slip, run_templates_list};
 use std::path::PathBuf;
 
@@ -154,16 +154,23 @@ enum Command {
     /// PATH is a stick (its tanmatsu/reports), a folder of reports or one report. Exit status 1 when any terminal
     /// fails an item or any report cannot be read.
     Report {
-        path: PathBuf,
+        #[arg(value_name = "PATH")]
+        reports: PathBuf,
         /// Also write a self-contained, printable HTML page (Japanese) for an auditor
         #[arg(long, value_name = "FILE")]
         html: Option<PathBuf>,
         /// Print the result as JSON on standard output
         #[arg(long)]
         json: bool,
-        /// The media ledger, to show each terminal's stick
+        /// Also write the result as CSV for Excel (UTF-8 with a byte-order mark)
         #[arg(long, value_name = "FILE")]
-        ledger: Option<PathBuf>,
+        csv: Option<PathBuf>,
+        /// The media ledger: the terminals' enrolled keys, and each terminal's stick
+        #[command(flatten)]
+        ledger: LedgerFile,
+        /// Exceptions the desk approved (TOML: terminal, item, reason, approver, date)
+        #[arg(long, value_name = "FILE")]
+        exceptions: Option<PathBuf>,
     },
     /// Template sets: list them with their versions
     #[command(subcommand)]
@@ -230,6 +237,18 @@ enum LedgerCommand {
     },
     /// Check that no entry was edited or deleted, and print the head hash to note on paper
     Verify {
+        #[command(flatten)]
+        ledger: LedgerFile,
+    },
+    /// Enrol a terminal's report key from the first report it wrote, so that its reports can be verified
+    ///
+    /// The report must be signed by the key it carries. The row records the terminal's host name, maker and
+    /// model, SMBIOS serial and UUID, and the key; a key is enrolled once.
+    Enrol {
+        /// The terminal's report (its .json; the .json.sig beside it)
+        report: PathBuf,
+        #[command(flatten)]
+        signed: Signatures,
         #[command(flatten)]
         ledger: LedgerFile,
     },
@@ -315,7 +334,12 @@ pub fn run() -> i32 {
             run_write(&request, yes)
         }
         Command::Ledger(command) => run_ledger(command),
-        Command::Report { path, html, json, ledger } => run_report(&path, html.as_deref(), json, ledger.as_deref()),
+        Command::Report { reports, html, json, csv, ledger, exceptions } => run_report(
+            &reports,
+            ReportOutputs { html: html.as_deref(), csv: csv.as_deref(), json },
+            &ledger.path,
+            exceptions.as_deref(),
+        ),
         Command::Templates(TemplatesCommand::List { dir, json }) => run_templates_list(dir, json),
         Command::Init { path, kind, force } => run_init(&path, kind, force),
         Command::Slip { profile } => run_slip(&profile),

@@ -104,7 +104,7 @@ fn check_schema_version(path: &Path, text: &str) -> Result<(), LoadError> {
     }
 }
 
-fn toml_error(path: &Path, text: &str, err: &toml::de::Error) -> LoadError {
+pub(crate) fn toml_error(path: &Path, text: &str, err: &toml::de::Error) -> LoadError {
     let detail = err.message().trim_end().to_string();
     let mut diagnostic = Diagnostic::error(describe(&detail));
     if let Some(span) = err.span() {

@@ -9,6 +9,7 @@ mod load;
 mod locate;
 mod password;
 
+pub(crate) use load::toml_error;
 pub use load::{LoadError, LoadedProfile};
 pub use locate::locate;
 pub use password::PasswordSource;
