@@ -202,6 +202,8 @@ HAND_KEPT = [
                "0180b6dbcaa133e58745702bf0ebefa871ee151b — \"Run and RunOnce registry keys cause programs to run each "
                "time that a user logs on. The data value for a key is a command line no longer than 260 characters. "
                "Register programs to run by adding entries of the form description-string=commandline.\""},
+    {"key": "HKEY_USERS\\*\\Software\\Microsoft\\Windows\\CurrentVersion\\Uninstall\\*", "name": "*", "type": None,
+     "allowed": None, "source": "unverified: MicrosoftDocs/win32 desktop-src/Msi/configuring-add-remove-programs-with-windows-installer.md \u2014 \"Applications that have been installed in the per-user installation context are displayed in the Add/Remove Programs of the current user.\"; the page names no key: HKEY_USERS\\<SID>\\Software\\Microsoft\\Windows\\CurrentVersion\\Uninstall is the user's copy of the Uninstall Registry Key (desktop-src/Msi/uninstall-registry-key.md), as Microsoft's msix-packaging AddRemovePrograms.hpp writes it (\"the user's Uninstall key (in HKCU)\")"},
     {"key": "SOFTWARE\\Microsoft\\Windows\\CurrentVersion\\Uninstall\\*", "name": "*", "type": None,
      "allowed": None, "source": UNINSTALL},
     {"key": "SOFTWARE\\WOW6432Node\\Microsoft\\Windows\\CurrentVersion\\Uninstall\\*", "name": "*", "type": None,

@@ -2,9 +2,10 @@
 //! stick is made. Organisation template sets are written by people who do not run tanmatsu's tests, so `render`
 //! and `build` run this on every script and refuse media with a finding.
 //!
-//! Four kinds of rule, each from a published definition rather than from memory:
+//! Five kinds of rule, each from a published definition rather than from memory:
 //! - [`cmdlets`]: cmdlets, parameters, parameter sets, accepted values and 5.1's own validations, from the cmdlet
 //!   catalog;
+//! - [`types`]: .NET types and their static members, from the type catalog (.NET Framework 4.8);
 //! - [`registry`]: every registry value written or read, from the policy catalog;
 //! - [`pitfalls`]: 5.1 behaviour that parses and runs but does the wrong thing;
 //! - syntax: the script parses (tree-sitter-powershell).
@@ -13,6 +14,7 @@ mod cmdlets;
 mod pitfalls;
 mod registry;
 mod syntax;
+mod types;
 mod values;
 
 use crate::diagnostic::{Diagnostic, Location};
@@ -25,6 +27,7 @@ use syntax::Parsed;
 use values::Env;
 
 pub use cmdlets::{WINDOWS_PROGRAMS, catalog as cmdlet_catalog};
+pub use types::catalog as type_catalog;
 
 /// Syntax-tree depth beyond which a script is refused rather than walked (the built-in scripts reach 76).
 const MAX_DEPTH: usize = 400;
@@ -36,6 +39,7 @@ pub enum Rule {
     Cmdlet,
     Registry,
     Pitfall,
+    Type,
 }
 
 /// One problem in one script.
@@ -58,6 +62,7 @@ impl Finding {
 pub fn lint(scripts: &[(String, String)]) -> Vec<(String, Finding)> {
     let parsed: Vec<Parsed> = scripts.iter().map(|(name, text)| Parsed::new(name, text)).collect();
     let functions: Vec<syntax::Function> = parsed.iter().flat_map(syntax::functions).collect();
+    let defined_types = types::defined_types(&parsed);
     let sourced = Sourced { scripts: &parsed, done: RefCell::new(HashMap::new()) };
     let mut all = Vec::new();
     for script in &parsed {
@@ -82,6 +87,7 @@ pub fn lint(scripts: &[(String, String)]) -> Vec<(String, Finding)> {
                 }
             });
             pitfalls::check(script, &listed, &mut findings);
+            types::check(script, &listed, &defined_types, &mut findings);
         }
         findings.sort_by_key(|f| f.offset);
         all.extend(findings.into_iter().map(|f| (script.name.to_string(), f)));
@@ -362,5 +368,52 @@ mod tests {
         assert_eq!(keys("function Broken {\n    if ($x { }\n}\n"), ["powershell.syntax"]);
         let deep = format!("$x = {}1{}\n", "(".repeat(2000), ")".repeat(2000));
         assert_eq!(keys(&deep), ["powershell.too-deep"]);
+    }
+
+    #[test]
+    fn types_and_static_members_outside_dotnet_framework_are_caught() {
+        // Windows PowerShell 5.1's own: accelerators, a name in System, a generic, a keyword, a type of the set.
+        let fine = "[int]$n = [math]::Round(2.5)\n$l = New-Object System.Collections.Generic.List[object]\n\
+                    $h = [ordered]@{ a = 1 }\n[byte[]]$b = [System.Convert]::FromBase64String('')\n\
+                    Add-Type -TypeDefinition 'public static class Mine { public static void Go() {} }'\n[Mine]::Go()\n";
+        let found = findings(fine);
+        // FromBase64String is real, but the catalog lists what the scripts use: a new one is added with its source.
+        assert_eq!(found, [(Rule::Type, 4, "powershell.unknown-static-member".to_string())]);
+        // .NET 5 and later only: Convert.ToHexString, System.Text.Json; an uncatalogued type's static call.
+        assert_eq!(
+            findings(
+                "$x = [System.Convert]::ToHexString($b)\n$j = [System.Text.Json.JsonSerializer]\n$w = New-Object System.Net.WebClient\n$e = [System.Text.Encoding]::UTF8\n$p = [uri]::EscapeDataString('x')\n"
+            ),
+            [
+                (Rule::Type, 1, "powershell.unknown-static-member".to_string()),
+                (Rule::Type, 2, "powershell.unknown-type".to_string()),
+                (Rule::Type, 3, "powershell.unknown-type".to_string()),
+                (Rule::Type, 4, "powershell.unknown-static-member".to_string()),
+                (Rule::Type, 5, "powershell.uncatalogued-static-member".to_string()),
+            ]
+        );
+    }
+
+    #[test]
+    fn the_type_catalog_names_its_sources_and_the_accelerators_of_5_1() {
+        let catalog = super::type_catalog();
+        assert_eq!(catalog.accelerators.len(), 94, "about_Type_Accelerators for 5.1 has 94 rows");
+        assert!(!catalog.accelerators.contains_key("ordered"), "[ordered] is syntax in 5.1, not an accelerator");
+        for (name, dotnet) in &catalog.types {
+            // The reference keeps each type in xml/<namespace>/<name>.xml.
+            let (namespace, short) = name.rsplit_once('.').unwrap();
+            let expected = format!("dotnet/dotnet-api-docs xml/{namespace}/{short}.xml");
+            assert!(dotnet.source.starts_with(&expected), "{name}: {}", dotnet.source);
+        }
+    }
+
+    #[test]
+    fn every_users_hive_is_read_through_the_catalog_and_one_users_is_refused() {
+        let every = "Get-ItemProperty -Path 'Registry::HKEY_USERS\\*\\Software\\Microsoft\\Windows\\CurrentVersion\\Uninstall\\*'\n";
+        assert_eq!(keys(every), Vec::<String>::new());
+        let one = "Get-ItemProperty -Path 'Registry::HKEY_USERS\\S-1-5-18\\Software\\Microsoft\\Windows\\CurrentVersion\\Uninstall\\*'\n";
+        assert_eq!(keys(one), ["powershell.registry-hive"]);
+        let unknown = "Get-ItemProperty -Path 'Registry::HKEY_USERS\\*\\Software\\Tanmatsu' -Name 'X'\n";
+        assert_eq!(keys(unknown).len(), 1);
     }
 }

@@ -120,7 +120,7 @@ pub fn check(script: &Parsed<'_>, command: &Command<'_>, env: &Env, inside_helpe
         None => accessor.default_kind.map(str::to_string),
     };
     for path in paths {
-        let Some(key) = machine_key(&path) else {
+        let Some(key) = catalog_key(&path) else {
             if !accessor.any_provider {
                 findings.push(Finding::new(Rule::Registry, at, msg!("powershell.registry-hive", path = &path)));
             }
@@ -176,7 +176,7 @@ fn reg_exe(script: &Parsed<'_>, command: &Command<'_>, env: &Env, findings: &mut
         findings.push(Finding::new(Rule::Registry, at, msg!("powershell.registry-unknown-path", command = "reg.exe")));
         return;
     };
-    let Some(key) = machine_key(key) else {
+    let Some(key) = catalog_key(key) else {
         findings.push(Finding::new(Rule::Registry, at, msg!("powershell.registry-hive", path = key)));
         return;
     };
@@ -222,10 +222,16 @@ fn sets(command: &str) -> bool {
     command.starts_with("set-") || command.starts_with("new-")
 }
 
-/// `HKLM:\SOFTWARE\…` (or `HKEY_LOCAL_MACHINE\…`, `Registry::HKEY_LOCAL_MACHINE\…`) → `SOFTWARE\…`; `None` for any
-/// other hive or a file-system path.
-fn machine_key(path: &str) -> Option<String> {
+/// `HKLM:\SOFTWARE\…` (or `HKEY_LOCAL_MACHINE\…`, `Registry::HKEY_LOCAL_MACHINE\…`) → `SOFTWARE\…`; every user's
+/// hive, `Registry::HKEY_USERS\*\…`, → `HKEY_USERS\*\…`, as the catalog names per-user keys; `None` for any other
+/// hive (one user's, by SID or as HKCU, is not the terminal's state) or a file-system path.
+fn catalog_key(path: &str) -> Option<String> {
     let lower = path.to_lowercase();
+    if let Some(rest) =
+        ["registry::hkey_users\\*\\"].iter().find_map(|prefix| lower.starts_with(prefix).then(|| &path[prefix.len()..]))
+    {
+        return Some(format!("HKEY_USERS\\*\\{}", rest.trim_end_matches('\\')));
+    }
     let rest = ["registry::hkey_local_machine\\", "hkey_local_machine\\", "hklm:\\", "hklm\\", "hklm:"]
         .iter()
         .find_map(|prefix| lower.starts_with(prefix).then(|| &path[prefix.len()..]))?;
