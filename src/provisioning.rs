@@ -83,6 +83,11 @@ struct TerminalModel {
     hostname: String,
     /// The EditionID Windows reports for the profile's edition.
     edition: &'static str,
+    /// `True` or `False`, for `[bool]::Parse`: the profile marks the PC as one already in use.
+    existing: &'static str,
+    /// The template set the stick was made from, as the report names it.
+    template_name: String,
+    template_version: String,
 }
 
 #[derive(Serialize)]
@@ -328,7 +333,13 @@ fn model(inputs: &ScriptInputs) -> ScriptModel {
         marker: layout::windows_path(&layout::marker(inputs.media_id)),
         terminal_folder: layout::TERMINAL_FOLDER,
         terminal_state_file: layout::TERMINAL_STATE_FILE,
-        terminal: TerminalModel { hostname: profile.terminal.hostname.clone(), edition: "Professional" },
+        terminal: TerminalModel {
+            hostname: profile.terminal.hostname.clone(),
+            edition: "Professional",
+            existing: if profile.terminal.existing { "True" } else { "False" },
+            template_name: profile.template.name.clone(),
+            template_version: profile.template.version.to_string(),
+        },
         accounts: AccountsModel {
             admin: profile.accounts.admin.name.clone(),
             operators: profile.accounts.operators.iter().map(|a| a.name.clone()).collect(),

@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::powershell::{first_error, inside_string_literal, invocations, parse};
+use common::powershell::{first_error, hash_shape, inside_string_literal, invocations, parse};
 use common::{EXAMPLES, Scratch, organisation_set, tanmatsu};
 use std::path::Path;
 
@@ -423,4 +423,55 @@ fn fixes_of_the_scripts_review_hold() {
     // W8: Remove-LocalGroupMember takes the LocalPrincipal, not its SID.
     let (remove, _) = &calls(&script("85-hardening.ps1"), "Remove-LocalGroupMember")[0];
     assert!(remove.ends_with("-Member $member"), "{remove}");
+}
+
+/// The keys of a JSON value, objects within objects; any other value is `null`.
+fn key_shape(value: &serde_json::Value) -> serde_json::Value {
+    match value {
+        serde_json::Value::Object(map) => map.iter().map(|(k, v)| (k.clone(), key_shape(v))).collect(),
+        _ => serde_json::Value::Null,
+    }
+}
+
+/// The report the terminal writes is the report the desk reads: the script's `$report` has the keys of the example in
+/// docs/terminal-report.md, object for object, as do its checks and summary, and `tanmatsu report` reads the example.
+#[test]
+fn the_report_the_script_writes_is_the_report_the_desk_reads() {
+    let scratch = Scratch::new();
+    let scripts = rendered_scripts(&scratch, &scratch.path("kenpo-kumiai.toml"));
+    let text = &scripts.iter().find(|(name, _)| name == "verify-terminal.ps1").unwrap().1;
+    let written =
+        hash_shape(&parse(text), text, "$report").expect("verify-terminal.ps1 assigns $report a hash literal");
+
+    let docs = std::fs::read_to_string(common::repo().join("docs/terminal-report.md")).unwrap();
+    let example = docs.split("```json\n").nth(1).and_then(|rest| rest.split("```").next()).expect("an example");
+    let example: serde_json::Value = serde_json::from_str(example).unwrap();
+    let mut documented = key_shape(&example);
+    // Built in the script from a list and a collection, not as literals: compared below.
+    for (key, leaf) in [("summary", "$counts"), ("checks", "$script:Checks")] {
+        documented[key] = serde_json::Value::Null;
+        assert!(text.contains(&format!("    {key} = {leaf}\r\n")), "{key} is {leaf}");
+    }
+    assert_eq!(written, documented, "the script's report and the documented one have the same fields");
+    let mut summary: Vec<&String> = example["summary"].as_object().unwrap().keys().collect();
+    let counted = text.split("foreach ($result in @(").nth(1).and_then(|rest| rest.split("))").next()).unwrap();
+    let mut counted: Vec<String> = counted.split(", ").map(|r| r.trim_matches('\'').to_string()).collect();
+    summary.sort();
+    counted.sort();
+    assert_eq!(counted.iter().collect::<Vec<_>>(), summary, "the summary counts each result");
+    let written_check =
+        text.split("$script:Checks.Add([ordered]@{ ").nth(1).and_then(|rest| rest.split(" })").next()).unwrap();
+    let mut written_keys: Vec<&str> = written_check.split("; ").filter_map(|entry| entry.split(" = ").next()).collect();
+    let mut check_keys: Vec<&str> = example["checks"][0].as_object().unwrap().keys().map(String::as_str).collect();
+    written_keys.sort();
+    check_keys.sort();
+    assert_eq!(written_keys, check_keys, "each check has the documented fields");
+
+    // The desk reads the example as a report (unsigned, so unverified), not as a broken file.
+    let file = scratch.path("example.json");
+    std::fs::write(&file, serde_json::to_string_pretty(&example).unwrap()).unwrap();
+    let output = tanmatsu().arg("report").arg(&file).arg("--ledger").arg(scratch.path("ledger.csv")).output().unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(stdout.contains("CHUKAN-T01") && stdout.contains("UNVERIFIED"), "{stdout}");
+    assert!(!stdout.contains("does not follow the report schema"), "{stdout}");
 }

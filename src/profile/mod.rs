@@ -106,6 +106,11 @@ pub struct Terminal {
     /// recovery password, which a person copies onto the password slip.
     #[serde(default)]
     pub bitlocker: BitLocker,
+    /// A PC already in use that is being set up as the terminal (spec §3: an existing terminal may be used as it
+    /// is): its hardware below the spec's recommended values, which are for new purchases, is reported as an
+    /// advisory with the measured value rather than as a failure.
+    #[serde(default)]
+    pub existing: bool,
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]

@@ -104,3 +104,45 @@ pub fn inside_string_literal(tree: &Tree, start: usize, end: usize) -> bool {
     }
     false
 }
+
+/// The keys of the hash literal assigned to `$variable` (the first assignment of one), nested hash literals as
+/// objects and any other value as `null`: the shape of what `ConvertTo-Json` makes of it.
+pub fn hash_shape(tree: &Tree, text: &str, variable: &str) -> Option<serde_json::Value> {
+    let hash = nodes(tree)
+        .into_iter()
+        .filter(|n| {
+            n.kind() == "assignment_expression"
+                && n.child(0).is_some_and(|left| left.utf8_text(text.as_bytes()).ok() == Some(variable))
+        })
+        .find_map(|assignment| first_below(assignment, "hash_literal_expression"))?;
+    Some(shape(hash, text))
+}
+
+fn first_below<'t>(node: Node<'t>, kind: &str) -> Option<Node<'t>> {
+    let mut cursor = node.walk();
+    let children: Vec<Node> = node.named_children(&mut cursor).collect();
+    children.into_iter().find_map(|child| if child.kind() == kind { Some(child) } else { first_below(child, kind) })
+}
+
+fn shape(hash: Node<'_>, text: &str) -> serde_json::Value {
+    let mut object = serde_json::Map::new();
+    let Some(body) = first_below(hash, "hash_literal_body") else { return object.into() };
+    let mut cursor = body.walk();
+    for entry in body.named_children(&mut cursor).filter(|n| n.kind() == "hash_entry") {
+        let Some(key) = entry.named_child(0) else { continue };
+        let key = key.utf8_text(text.as_bytes()).unwrap_or_default().to_string();
+        // A value that is itself a hash literal (through casts such as [ordered]) is an object; anything else a leaf.
+        let value = entry.named_child(1).and_then(|value| {
+            let mut node = value;
+            while node.named_child_count() == 1 || node.kind() == "cast_expression" {
+                if node.kind() == "hash_literal_expression" {
+                    break;
+                }
+                node = node.named_child(node.named_child_count() as u32 - 1)?;
+            }
+            (node.kind() == "hash_literal_expression").then(|| shape(node, text))
+        });
+        object.insert(key, value.unwrap_or(serde_json::Value::Null));
+    }
+    object.into()
+}
