@@ -231,6 +231,12 @@ impl Desk {
         assert_eq!(code, 0, "{stdout}{stderr}");
         files
     }
+    /// One report of `terminal`, saved and signed as `name`, its key enrolled from it.
+    fn enrolled(&self, terminal: &Terminal, name: &str, value: &serde_json::Value) {
+        let (file, _) = terminal.save(&self.reports(), name, value);
+        let (code, stdout, stderr) = enrol(&file, &self.ledger());
+        assert_eq!(code, 0, "{stdout}{stderr}");
+    }
     fn report(&self, extra: &[&str]) -> (i32, String, String) {
         report_command(&self.stick(), &self.ledger(), extra)
     }
@@ -450,8 +456,7 @@ fn a_host_name_other_than_the_profile_names_fails_the_terminal() {
     let t01 = Terminal::new("CHUKAN-T01");
     let mut value = t01.report(1, None, "2026-11-11T10:00:00+09:00", &[]);
     value["terminal"]["hostname"] = "DESKTOP-4F2K9QX".into();
-    let (file, _) = t01.save(&desk.reports(), "T01-001.json", &value);
-    assert_eq!(enrol(&file, &desk.ledger()).0, 0);
+    desk.enrolled(&t01, "T01-001.json", &value);
     let (code, stdout, _) = desk.report(&[]);
     assert_eq!(code, 1, "{stdout}");
     assert!(
@@ -469,8 +474,7 @@ fn hardware_below_the_recommended_value_is_advisory_on_an_existing_terminal_only
         let mut value =
             t01.report(1, None, "2026-11-11T10:00:00+09:00", &[("HW-2", "fail", "4 GB (8 GB recommended)")]);
         value["existing_terminal"] = existing.into();
-        let (file, _) = t01.save(&desk.reports(), "T01-001.json", &value);
-        assert_eq!(enrol(&file, &desk.ledger()).0, 0);
+        desk.enrolled(&t01, "T01-001.json", &value);
         let (status, stdout, _) = desk.report(&[]);
         assert_eq!(status, code, "{stdout}");
         let row = stdout.lines().find(|l| l.trim_start().starts_with("HW-2")).unwrap();
@@ -490,8 +494,7 @@ fn every_check_of_a_failing_item_is_shown_the_failing_one_first() {
     checks.push(serde_json::json!({ "item": "SEC-1", "check": "full scan", "result": "fail", "evidence": "never" }));
     value["summary"]["warning"] = 1.into();
     value["summary"]["fail"] = 1.into();
-    let (file, _) = t01.save(&desk.reports(), "T01-001.json", &value);
-    assert_eq!(enrol(&file, &desk.ledger()).0, 0);
+    desk.enrolled(&t01, "T01-001.json", &value);
     let (code, stdout, _) = desk.report(&[]);
     assert_eq!(code, 1, "{stdout}");
     let lines: Vec<&str> = stdout.lines().collect();
@@ -604,8 +607,7 @@ fn a_missing_check_is_not_a_pass() {
     let mut partial = t01.report(1, None, "2026-11-11T10:00:00+09:00", &[]);
     partial["checks"].as_array_mut().unwrap().retain(|c| c["item"] != "HW-8");
     partial["summary"]["pass"] = (partial["summary"]["pass"].as_u64().unwrap() - 1).into();
-    let (file, _) = t01.save(&desk.reports(), "t.json", &partial);
-    assert_eq!(enrol(&file, &desk.ledger()).0, 0);
+    desk.enrolled(&t01, "t.json", &partial);
     let (code, stdout, _) = desk.report(&[]);
     assert_eq!(code, 1, "{stdout}");
     assert!(stdout.lines().any(|l| l.trim_start().starts_with("HW-8") && l.contains("NOT CHECKED")), "{stdout}");
