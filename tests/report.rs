@@ -713,3 +713,33 @@ fn the_html_page_is_well_formed_complete_and_renders_in_a_browser() {
         std::fs::copy(&png, keep).unwrap();
     }
 }
+
+#[test]
+fn a_patch_level_unchanged_over_two_months_of_reports_fails_sec_6() {
+    for (same_level, code) in [(true, 1), (false, 0)] {
+        let desk = Desk::new();
+        let t01 = Terminal::new("CHUKAN-T01");
+        let first = t01.report(1, None, "2026-08-03T10:00:00+09:00", &[]);
+        let (first_file, first_sha) = t01.save(&desk.reports(), "T01-0001.json", &first);
+        assert_eq!(enrol(&first_file, &desk.ledger()).0, 0);
+        let mut second = t01.report(2, Some(&first_sha), "2026-11-02T10:00:00+09:00", &[]);
+        if same_level {
+            second["windows"]["ubr"] = first["windows"]["ubr"].clone();
+        }
+        t01.save(&desk.reports(), "T01-0002.json", &second);
+        let (status, stdout, _) = desk.report(&[]);
+        assert_eq!(status, code, "{stdout}");
+        let row = stdout.lines().find(|l| l.trim_start().starts_with("SEC-6")).unwrap();
+        if same_level {
+            assert!(
+                row.contains("FAIL")
+                    && row.contains(
+                        "the patch level 26100.2414 has not changed since report no. 1 (2026-08-03T10:00:00+09:00)"
+                    ),
+                "{row}"
+            );
+        } else {
+            assert!(row.contains("pass"), "{row}");
+        }
+    }
+}

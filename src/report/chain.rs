@@ -137,6 +137,7 @@ fn terminal(
             sha256: r.sha256.clone(),
             failing_checks: Summary::of(&r.report.checks).fail,
             definitions_age_days: r.report.measurements.definitions_age_days,
+            build: r.report.windows.build.clone(),
             ubr: r.report.windows.ubr,
         })
         .collect();

@@ -220,6 +220,7 @@ pub struct HistoryPoint {
     pub sha256: String,
     pub failing_checks: u64,
     pub definitions_age_days: Option<u64>,
+    pub build: String,
     pub ubr: u64,
 }
 
@@ -445,11 +446,13 @@ fn assess(terminal: chain::Terminal, entries: &[ledger::Entry], exceptions: &[Ex
             seq = enrolled.seq
         ));
     }
+    let unpatched = unpatched_since(&report, &history);
     let items: Vec<ItemView> = spec::items()
         .iter()
         .map(|item| {
             let exception = exceptions.iter().find(|e| e.item == item.id && e.terminal.eq_ignore_ascii_case(hostname));
-            item_view(item, &report, exception)
+            let desk = (item.id == PATCH_ITEM).then_some(unpatched.as_ref()).flatten();
+            item_view(item, &report, desk, exception)
         })
         .collect();
     let failing: Vec<String> = items.iter().filter(|i| i.result.is_failure()).map(|i| i.id.clone()).collect();
@@ -472,8 +475,41 @@ fn assess(terminal: chain::Terminal, entries: &[ledger::Entry], exceptions: &[Ex
     }
 }
 
-fn item_view(item: &SpecItem, report: &TerminalReport, exception: Option<&Exception>) -> ItemView {
-    let mut own: Vec<&Check> = report.checks.iter().filter(|c| c.item == item.id).collect();
+/// The item the patch level belongs to, and how long it may stay the same: Microsoft publishes security updates
+/// monthly, so a level unchanged over two monthly releases means patches are not applied regularly (SEC-6).
+const PATCH_ITEM: &str = "SEC-6";
+const PATCH_INTERVAL_SECONDS: i64 = 62 * 86_400;
+
+/// The desk's own check of SEC-6 over the chain: the latest report's patch level (build.UBR) was already the level of
+/// a report 62 days or more before it. Only the chain shows this; a single report cannot.
+fn unpatched_since(report: &TerminalReport, history: &[HistoryPoint]) -> Option<Check> {
+    let latest = crate::timestamp::parse_rfc3339(&report.generated_at)?;
+    let (_, oldest) = history
+        .iter()
+        .filter(|h| h.build == report.windows.build && h.ubr == report.windows.ubr)
+        .filter_map(|h| crate::timestamp::parse_rfc3339(&h.generated_at).map(|at| (at, h)))
+        .filter(|(at, _)| latest - at >= PATCH_INTERVAL_SECONDS)
+        .min_by_key(|(at, _)| *at)?;
+    Some(Check {
+        item: PATCH_ITEM.to_string(),
+        check: "desk-patch-level".to_string(),
+        result: CheckResult::Fail,
+        evidence: crate::t!(
+            "report.patch-unchanged",
+            level = format!("{}.{}", report.windows.build, report.windows.ubr),
+            sequence = oldest.sequence,
+            at = &oldest.generated_at
+        ),
+    })
+}
+
+fn item_view(
+    item: &SpecItem,
+    report: &TerminalReport,
+    desk: Option<&Check>,
+    exception: Option<&Exception>,
+) -> ItemView {
+    let mut own: Vec<&Check> = report.checks.iter().filter(|c| c.item == item.id).chain(desk).collect();
     own.sort_by_key(|c| std::cmp::Reverse(c.result));
     let hardware = item.id.starts_with("HW-");
     let mut result = match (item.how, own.first().map(|c| c.result)) {
