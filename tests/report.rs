@@ -651,7 +651,11 @@ fn the_html_page_is_well_formed_complete_and_renders_in_a_browser() {
     let desk = Desk::new();
     let (t01, t02) = (Terminal::new("T01"), Terminal::new("T02"));
     desk.enrolled_chain(&t01, 3, &[]);
-    desk.enrolled_chain(&t02, 1, &[("SEC-3", "fail", "<script>alert('x')</script> & \"q\"")]);
+    desk.enrolled_chain(
+        &t02,
+        1,
+        &[("SEC-3", "fail", "<script>alert('x')</script> & \"q\""), ("HW-2", "warning", "4 GB")],
+    );
     std::fs::write(desk.reports().join("broken.json"), "{\"schema\": \"tanmatsu-terminal-report\", ").unwrap();
     tanmatsu::ledger::append(
         &desk.ledger(),
@@ -681,6 +685,11 @@ fn the_html_page_is_well_formed_complete_and_renders_in_a_browser() {
     assert!(page.contains("broken.json"), "the unreadable report is named");
     assert!(page.contains(&t01.uuid) && page.contains(&t01.serial), "the terminal's identity is shown");
     assert!(page.contains("<polyline"), "T01's three reports are drawn");
+    assert_eq!(
+        page.matches("注意の内容を確認しました").count(),
+        1,
+        "T02's warning has a line to sign, nothing else has"
+    );
     assert!(!page.contains("src=\"http") && !page.contains("href=\"http"), "no external assets");
 
     // A real browser renders it: the DOM it builds has the title and the items, and it paints the charts.

@@ -202,6 +202,8 @@ pub struct ItemView {
     pub evidence: Vec<String>,
     /// The approved exception, when there is one.
     pub exception: Option<Exception>,
+    /// A warning asks a person to look: the auditor's page gives it a line to sign.
+    pub sign_off: bool,
 }
 
 /// Whether the reports of a terminal can be relied on, and if not, why.
@@ -533,6 +535,7 @@ fn item_view(
         result_ja: result.label().in_language(Lang::Ja),
         evidence: own.iter().map(|c| format!("[{}] {}: {}", c.result.name(), c.check, c.evidence)).collect(),
         exception: exception.cloned(),
+        sign_off: result == ItemResult::Warning,
     }
 }
 
