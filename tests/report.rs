@@ -583,6 +583,14 @@ fn broken_reports_are_named_and_the_rest_still_shown() {
         whole.replacen("\"existing_terminal\":false", "\"existing_terminal\":false,\"existing_terminal\":true", 1);
     assert_ne!(twice, whole);
     std::fs::write(dir.join("twice.json"), twice).unwrap();
+    let mut unknown = t01.report(1, None, "2026-11-11T10:00:00+09:00", &[]);
+    unknown["checks"]
+        .as_array_mut()
+        .unwrap()
+        .push(serde_json::json!({ "item": "ZZ-9", "check": "c", "result": "fail", "evidence": "e" }));
+    write_report(&dir.join("unknown.json"), &unknown);
+    // A FIFO named like a report is no report: reading it would wait for ever.
+    run_ok("mkfifo", &[&dir.join("fifo.json").display().to_string()]);
     let mut extra = t01.report(1, None, "2026-11-11T10:00:00+09:00", &[]);
     extra["compliant"] = true.into();
     write_report(&dir.join("extra.json"), &extra);
@@ -598,6 +606,11 @@ fn broken_reports_are_named_and_the_rest_still_shown() {
         "{stdout}"
     );
     assert!(stdout.contains("extra.json: does not follow the report schema: unknown field `compliant`"), "{stdout}");
+    assert!(
+        stdout.contains("unknown.json: the check `c` is of `ZZ-9`, which is not an item of the terminal spec"),
+        "{stdout}"
+    );
+    assert!(!stdout.contains("fifo.json"), "{stdout}");
 }
 
 #[test]

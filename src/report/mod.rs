@@ -373,6 +373,8 @@ fn report_files(path: &Path) -> std::io::Result<Vec<PathBuf>> {
         .filter_map(Result::ok)
         .map(|e| e.path())
         .filter(|p| p.extension().is_some_and(|e| e.eq_ignore_ascii_case("json")))
+        // Files only (a link to one too): a FIFO named *.json would block the read for ever.
+        .filter(|p| p.is_file())
         .collect();
     files.sort();
     Ok(files)
@@ -405,6 +407,10 @@ fn read_report(file: &Path) -> Result<ReadReport, Message> {
         return Err(msg!("report.schema-version", version = version, supported = SCHEMA_VERSION));
     }
     let report: TerminalReport = serde_json::from_slice(text).map_err(|err| msg!("report.not-schema", reason = err))?;
+    // A check of an item the spec does not have would be dropped from every table: the report is refused instead.
+    if let Some(check) = report.checks.iter().find(|c| !spec::items().iter().any(|item| item.id == c.item)) {
+        return Err(msg!("report.unknown-item", item = &check.item, check = &check.check));
+    }
     let signed = signature_holds(file, &bytes, &report);
     Ok(ReadReport { file: file.to_path_buf(), sha256: hex::encode(Sha256::digest(&bytes)), report, signed })
 }
