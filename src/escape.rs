@@ -150,9 +150,21 @@ pub fn csv_cell(text: &str) -> String {
     if text.starts_with(['=', '+', '-', '@', '\t', '\r']) { format!("'{text}") } else { text.to_string() }
 }
 
+/// Text from a report or a stick for the console: a control character (an escape sequence could rewrite what the
+/// terminal shows) becomes U+FFFD; line ends stay.
+pub fn console(text: &str) -> String {
+    text.chars().map(|c| if c.is_control() && c != '\n' { '\u{FFFD}' } else { c }).collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn console_text_keeps_lines_and_drops_escape_sequences() {
+        assert_eq!(console("a\nb\u{1b}[2K\rc"), "a\nb\u{FFFD}[2K\u{FFFD}c");
+        assert_eq!(console("端末 CHUKAN-T01"), "端末 CHUKAN-T01");
+    }
 
     #[test]
     fn xml_escapes_markup_and_keeps_japanese() {

@@ -59,7 +59,8 @@ pub struct Entry {
 
 impl Entry {
     /// The hash of this row's fields after the previous row's hash.
-    fn compute_hash(&self) -> String {
+    /// The cells the row's hash covers, in order, its number and the previous hash aside.
+    fn hashed_cells(&self) -> Vec<String> {
         let mut fields = vec![
             self.seq.to_string(),
             self.time.clone(),
@@ -80,8 +81,49 @@ impl Entry {
         if terminal.iter().any(|field| !field.is_empty()) {
             fields.extend(terminal);
         }
+        fields
+    }
+
+    fn compute_hash(&self) -> String {
+        let mut fields = self.hashed_cells();
         fields.push(self.prev_hash.clone());
-        hex::encode(Sha256::digest(fields.join("\u{1F}").as_bytes()))
+        hex::encode(Sha256::digest(fields.join(SEPARATOR).as_bytes()))
+    }
+
+    /// A cell that holds the separator, or any control character, makes the hash ambiguous: text could move between
+    /// cells and keep it.
+    fn has_control_character(&self) -> bool {
+        self.hashed_cells().iter().any(|cell| cell.chars().any(char::is_control))
+    }
+}
+
+/// What joins the cells for the hash. No cell may hold it (nor any other control character), so that one string of
+/// cells gives one hash.
+const SEPARATOR: &str = "\u{1F}";
+
+impl NewEntry {
+    /// The first cell with a control character, by its column's name.
+    fn control_character(&self) -> Option<&'static str> {
+        [
+            ("time", &self.time),
+            ("action", &self.action),
+            ("model", &self.model),
+            ("serial", &self.serial),
+            ("usb_instance_id", &self.usb_instance_id),
+            ("disk_instance_id", &self.disk_instance_id),
+            ("image_sha256", &self.image_sha256),
+            ("media_id", &self.media_id),
+            ("templates", &self.templates),
+            ("operator", &self.operator),
+            ("approver", &self.approver),
+            ("note", &self.note),
+            ("terminal", &self.terminal),
+            ("terminal_uuid", &self.terminal_uuid),
+            ("terminal_key", &self.terminal_key),
+        ]
+        .into_iter()
+        .find(|(_, value)| value.chars().any(char::is_control))
+        .map(|(name, _)| name)
     }
 }
 
@@ -121,6 +163,10 @@ pub enum LedgerError {
     UnknownSerial(String),
     #[error("{}", crate::msg!("ledger.key-enrolled", key = .key, terminal = .terminal, seq = .seq))]
     KeyEnrolled { key: String, terminal: String, seq: u64 },
+    #[error("{}", crate::msg!("ledger.machine-enrolled", uuid = .uuid, serial = .serial, terminal = .terminal, seq = .seq))]
+    MachineEnrolled { uuid: String, serial: String, terminal: String, seq: u64 },
+    #[error("{}", crate::msg!("ledger.control-character", field = .0))]
+    ControlCharacter(&'static str),
 }
 
 /// Reads the ledger; a file that does not exist is an empty ledger.
@@ -152,6 +198,9 @@ pub fn check(entries: &[Entry]) -> Vec<String> {
         }
         if entry.row_hash != entry.compute_hash() {
             problems.push(crate::t!("ledger.row-changed", row = row));
+        }
+        if entry.has_control_character() {
+            problems.push(crate::t!("ledger.row-control", row = row));
         }
         previous = entry.row_hash.clone();
     }
@@ -195,6 +244,9 @@ fn intact(path: &Path) -> Result<Vec<Entry>, LedgerError> {
 
 /// Appends a row, refusing to extend a ledger whose chain is already broken.
 pub fn append(path: &Path, new: NewEntry) -> Result<Entry, LedgerError> {
+    if let Some(field) = new.control_character() {
+        return Err(LedgerError::ControlCharacter(field));
+    }
     let mut entries = intact(path)?;
     let cell = |text: &str| escape::csv_cell(text);
     let mut entry = Entry {
@@ -240,12 +292,25 @@ pub fn retire(path: &Path, serial: &str, new: NewEntry) -> Result<Entry, LedgerE
     append(path, entry)
 }
 
-/// Records the report key of a terminal (`new.terminal_key`); a key is enrolled once.
-pub fn enrol(path: &Path, new: NewEntry) -> Result<Entry, LedgerError> {
+/// Records the report key of a terminal (`new.terminal_key`). A key is enrolled once, and a machine (its SMBIOS UUID
+/// and serial) once unless `replace`: it was set up again, and its new key supersedes the one before, whose reports
+/// are then no longer believed.
+pub fn enrol(path: &Path, new: NewEntry, replace: bool) -> Result<Entry, LedgerError> {
     let entries = read(path)?;
     if let Some(known) = enrolments(&entries).find(|e| e.terminal_key == new.terminal_key) {
         return Err(LedgerError::KeyEnrolled {
             key: new.terminal_key.clone(),
+            terminal: known.terminal.clone(),
+            seq: known.seq,
+        });
+    }
+    let same_machine = |e: &&Entry| {
+        e.terminal_uuid == escape::csv_cell(&new.terminal_uuid) && e.serial == escape::csv_cell(&new.serial)
+    };
+    if !replace && let Some(known) = enrolments(&entries).filter(same_machine).last() {
+        return Err(LedgerError::MachineEnrolled {
+            uuid: known.terminal_uuid.clone(),
+            serial: known.serial.clone(),
             terminal: known.terminal.clone(),
             seq: known.seq,
         });

@@ -70,7 +70,8 @@ impl Terminal {
         );
         let key_id = sha256sum(&rsa_public);
         let certificate_base64 = run_ok("openssl", &["base64", "-A", "-in", &certificate.display().to_string()]);
-        let n = hostname.len();
+        // Distinct machines for distinct names.
+        let n: usize = hostname.bytes().map(usize::from).sum::<usize>() % 10_000;
         Terminal {
             keys,
             hostname: hostname.into(),
@@ -610,7 +611,7 @@ fn broken_reports_are_named_and_the_rest_still_shown() {
         stdout.contains("unknown.json: the check `c` is of `ZZ-9`, which is not an item of the terminal spec"),
         "{stdout}"
     );
-    assert!(!stdout.contains("fifo.json"), "{stdout}");
+    assert!(stdout.contains("fifo.json: not a file"), "{stdout}");
 }
 
 #[test]
@@ -764,4 +765,114 @@ fn a_patch_level_unchanged_over_two_months_of_reports_fails_sec_6() {
             assert!(row.contains("pass"), "{row}");
         }
     }
+}
+
+#[test]
+fn a_terminal_set_up_again_is_enrolled_once_more_only_on_request_and_its_old_key_is_retired() {
+    let desk = Desk::new();
+    let old = Terminal::new("CHUKAN-T01");
+    desk.enrolled_chain(&old, 3, &[]);
+    // A later report is no enrolment: anyone holding a key could delete the reports before it.
+    let elsewhere = desk.dir.path().join("elsewhere");
+    std::fs::create_dir_all(&elsewhere).unwrap();
+    let later = old.chain(&elsewhere, 2, &[]);
+    let (code, _, stderr) = enrol(&later[1], &desk.ledger());
+    assert_ne!(code, 0);
+    assert!(stderr.contains("this is report no. 2: a key is enrolled from the terminal's first report"), "{stderr}");
+
+    // The same machine with a new key: refused, then taken with --replace, which retires the old key.
+    let mut new = Terminal::new("CHUKAN-T01");
+    new.uuid = old.uuid.clone();
+    new.serial = old.serial.clone();
+    let value = new.report(1, None, "2026-11-20T10:00:00+09:00", &[("SEC-1", "fail", "definitions 200 days old")]);
+    let (fresh, _) = new.save(&desk.reports(), "CHUKAN-T01-new-001.json", &value);
+    let fresh = vec![fresh];
+    let (code, _, stderr) = enrol(&fresh[0], &desk.ledger());
+    assert_ne!(code, 0);
+    assert!(stderr.contains("is already enrolled (entry 1, as CHUKAN-T01) under another key"), "{stderr}");
+    let replaced = common::outcome(
+        tanmatsu()
+            .args(["ledger", "enrol"])
+            .arg(&fresh[0])
+            .args(["--replace", "--operator", "山田", "--approver", "佐藤", "--ledger"])
+            .arg(desk.ledger()),
+    );
+    assert_eq!(replaced.0, 0, "{}{}", replaced.1, replaced.2);
+
+    // The old chain, however good, is no longer believed, even with the new key's reports taken away.
+    for file in fresh {
+        std::fs::remove_file(format!("{}.sig", file.display())).unwrap();
+        std::fs::remove_file(file).unwrap();
+    }
+    let (code, stdout, _) = desk.report(&[]);
+    assert_eq!(code, 1, "{stdout}");
+    assert!(stdout.contains("the machine was enrolled again under a new key (ledger entry 2"), "{stdout}");
+    assert!(!stdout.contains("meets the spec"), "{stdout}");
+}
+
+#[test]
+fn text_that_could_move_between_ledger_cells_or_rewrite_the_console_is_refused() {
+    let desk = Desk::new();
+    let t01 = Terminal::new("CHUKAN-T01");
+    // A serial with the ledger's separator: its row's text could be shifted between cells keeping the hash.
+    let mut value = t01.report(1, None, "2026-11-11T10:00:00+09:00", &[]);
+    value["terminal"]["serial"] = "SA\u{1f}SB".into();
+    let (file, _) = t01.save(&desk.reports(), "T01-0001.json", &value);
+    let (code, _, stderr) = enrol(&file, &desk.ledger());
+    assert_ne!(code, 0);
+    assert!(stderr.contains("the value for `serial` holds a control character"), "{stderr}");
+    assert!(!desk.ledger().exists());
+
+    // An escape sequence in an unsigned file reaches the console as U+FFFD, not as a command to the terminal.
+    std::fs::write(desk.reports().join("zz.json"), "{\"schema\": \"\\r\\u001b[2K\\u001b[2A => meets the spec\"}")
+        .unwrap();
+    let (_, stdout, _) = desk.report(&[]);
+    assert!(!stdout.contains('\u{1b}') && !stdout.contains('\r'), "{stdout:?}");
+    assert!(stdout.contains("\u{FFFD}[2K"), "{stdout:?}");
+}
+
+#[test]
+fn odd_files_on_a_stick_are_named_and_never_stop_the_output() {
+    use std::os::unix::ffi::OsStrExt;
+    let desk = Desk::new();
+    let t01 = Terminal::new("T01");
+    let files = desk.enrolled_chain(&t01, 2, &[]);
+    // A name that is not UTF-8, a signature that is a pipe, a report missing a field that may be null.
+    let odd = desk.reports().join(std::ffi::OsStr::from_bytes(b"\x92[\x96\x96.json"));
+    std::fs::write(&odd, "{").unwrap();
+    std::fs::remove_file(format!("{}.sig", files[1].display())).unwrap();
+    run_ok("mkfifo", &[&format!("{}.sig", files[1].display())]);
+    let mut missing = t01.report(3, None, "2026-11-13T10:00:00+09:00", &[]);
+    missing.as_object_mut().unwrap().remove("previous_report_sha256");
+    write_report(&desk.reports().join("missing.json"), &missing);
+
+    let html = desk.dir.path().join("page.html");
+    let (code, stdout, stderr) = desk.report(&["--html", html.to_str().unwrap()]);
+    assert_eq!(code, 1, "{stdout}{stderr}");
+    assert!(stdout.contains("is not a signature file"), "{stdout}");
+    assert!(
+        stdout.contains("missing.json: does not follow the report schema: missing field `previous_report_sha256`"),
+        "{stdout}"
+    );
+    assert!(std::fs::read_to_string(&html).unwrap().contains("\u{FFFD}["), "the odd name is on the page");
+    let (code, json, stderr) = desk.report(&["--json"]);
+    assert_eq!(code, 1, "{stderr}");
+    serde_json::from_str::<serde_json::Value>(&json).expect("JSON, with the odd name in it");
+}
+
+#[test]
+fn reports_dated_before_the_one_before_them_are_unverified() {
+    let desk = Desk::new();
+    let t01 = Terminal::new("T01");
+    let first = t01.report(1, None, "2026-11-20T10:00:00+09:00", &[]);
+    let (first_file, first_sha) = t01.save(&desk.reports(), "T01-0001.json", &first);
+    assert_eq!(enrol(&first_file, &desk.ledger()).0, 0);
+    let second = t01.report(2, Some(&first_sha), "2026-11-10T10:00:00+09:00", &[]);
+    t01.save(&desk.reports(), "T01-0002.json", &second);
+    let (code, stdout, _) = desk.report(&[]);
+    assert_eq!(code, 1, "{stdout}");
+    assert!(
+        stdout.contains("dated 2026-11-10T10:00:00+09:00, before the report before it (2026-11-20T10:00:00+09:00)"),
+        "{stdout}"
+    );
 }

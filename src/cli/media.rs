@@ -202,7 +202,12 @@ pub(super) fn run_ledger(command: LedgerCommand) -> i32 {
             }
             Err(err) => failed(EXIT_UNREADABLE, err),
         },
-        LedgerCommand::Enrol { report, signed: Signatures { operator, approver }, ledger: LedgerFile { path } } => {
+        LedgerCommand::Enrol {
+            report,
+            replace,
+            signed: Signatures { operator, approver },
+            ledger: LedgerFile { path },
+        } => {
             let enrolment = match crate::report::enrolment(&report) {
                 Ok(enrolment) => enrolment,
                 Err(reason) => {
@@ -218,21 +223,19 @@ pub(super) fn run_ledger(command: LedgerCommand) -> i32 {
                 approver,
                 ..enrolment
             };
-            match ledger::enrol(&path, entry) {
+            match ledger::enrol(&path, entry, replace) {
                 Ok(entry) => {
-                    println!(
-                        "{}",
-                        msg!(
-                            "cli.ledger.enrolled",
-                            seq = entry.seq,
-                            ledger = path.display(),
-                            terminal = &entry.terminal,
-                            model = &entry.model,
-                            serial = &entry.serial,
-                            uuid = &entry.terminal_uuid,
-                            key = &entry.terminal_key
-                        )
+                    let enrolled = msg!(
+                        "cli.ledger.enrolled",
+                        seq = entry.seq,
+                        ledger = path.display(),
+                        terminal = &entry.terminal,
+                        model = &entry.model,
+                        serial = &entry.serial,
+                        uuid = &entry.terminal_uuid,
+                        key = &entry.terminal_key
                     );
+                    println!("{}", crate::escape::console(&enrolled.to_string()));
                     EXIT_OK
                 }
                 Err(err) => failed(EXIT_VIOLATION, err),
@@ -294,7 +297,7 @@ pub(super) fn run_report(path: &Path, outputs: ReportOutputs, ledger: &Path, exc
     if outputs.json {
         println!("{}", serde_json::to_string_pretty(&fleet).expect("the fleet serialises"));
     } else {
-        print!("{}", crate::report::render_text(&fleet));
+        print!("{}", crate::escape::console(&crate::report::render_text(&fleet)));
     }
     if let Some(html_path) = outputs.html {
         let generated = crate::timestamp::iso8601(crate::stick::now());

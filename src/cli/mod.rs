@@ -247,6 +247,10 @@ enum LedgerCommand {
     Enrol {
         /// The terminal's report (its .json; the .json.sig beside it)
         report: PathBuf,
+        /// The terminal was set up again: its new key replaces the one enrolled for the same machine, whose reports
+        /// are then no longer believed
+        #[arg(long)]
+        replace: bool,
         #[command(flatten)]
         signed: Signatures,
         #[command(flatten)]

@@ -73,17 +73,40 @@ fn terminal(
                     reported_serial = &identity.serial
                 ));
             }
-            Some(_) => {}
+            Some(row) => {
+                // A later enrolment of the same machine under another key retires this one.
+                if let Some(later) = enrolled_later(row, enrolled) {
+                    reasons.push(msg!("report.unverified.superseded", seq = later.seq, time = &later.time));
+                }
+            }
         }
         if latest.report.summary != Summary::of(&latest.report.checks) {
             reasons.push(msg!("report.unverified.summary", file = latest.file.display()));
         }
-        match crate::timestamp::parse_rfc3339(&latest.report.generated_at) {
-            Some(at) if at > now + CLOCK_LEEWAY_SECONDS => {
-                reasons.push(msg!("report.unverified.future", at = &latest.report.generated_at));
+    }
+    // Every report's date: a date with its offset, not after today, and none before the report numbered one less.
+    let mut earlier: Option<(i64, &ReadReport)> = None;
+    for report in &chain {
+        let at = &report.report.generated_at;
+        match crate::timestamp::parse_rfc3339(at).filter(|seconds| *seconds >= 0) {
+            Some(seconds) if seconds > now + CLOCK_LEEWAY_SECONDS => {
+                reasons.push(msg!("report.unverified.future", file = report.file.display(), at = at));
             }
-            Some(_) => {}
-            None => reasons.push(msg!("report.unverified.date", at = &latest.report.generated_at)),
+            Some(seconds) => {
+                if let Some((before, previous)) = earlier
+                    && before > seconds
+                    && previous.report.sequence < report.report.sequence
+                {
+                    reasons.push(msg!(
+                        "report.unverified.backwards",
+                        file = report.file.display(),
+                        at = at,
+                        previous = &previous.report.generated_at
+                    ));
+                }
+                earlier = Some((seconds, report));
+            }
+            None => reasons.push(msg!("report.unverified.date", file = report.file.display(), at = at)),
         }
     }
     for report in &chain {
@@ -143,4 +166,12 @@ fn terminal(
         .collect();
     let latest = chain.swap_remove(latest_index);
     Terminal { latest, verification: Verification { verified: reasons.is_empty(), reasons }, history, enrolment }
+}
+
+/// The first enrolment after `enrolled` of the same machine (UUID and serial) under another key.
+fn enrolled_later<'e>(enrolled: &ledger::Entry, all: &[&'e ledger::Entry]) -> Option<&'e ledger::Entry> {
+    all.iter()
+        .copied()
+        .filter(|e| e.seq > enrolled.seq && e.terminal_key != enrolled.terminal_key)
+        .find(|e| e.terminal_uuid == enrolled.terminal_uuid && e.serial == enrolled.serial)
 }

@@ -42,7 +42,8 @@ pub struct TerminalReport {
     pub generated_at: String,
     /// 1 for the terminal's first report, one more for each after it.
     pub sequence: u64,
-    /// The SHA-256 of the file of the report numbered one less; none for the first.
+    /// The SHA-256 of the file of the report numbered one less; null for the first.
+    #[serde(deserialize_with = "present")]
     pub previous_report_sha256: Option<String>,
     pub terminal: Identity,
     pub key: KeyInfo,
@@ -79,10 +80,28 @@ pub struct Identity {
 pub struct KeyInfo {
     /// [`signature::key_id`] of the key.
     pub sha256: String,
-    /// `tpm` or `software`.
-    pub storage: String,
+    pub storage: KeyStorage,
     /// The key's self-signed certificate, base64 of its DER.
     pub certificate: String,
+}
+
+/// Where the terminal keeps its report key.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum KeyStorage {
+    /// In the TPM: it cannot leave the machine.
+    Tpm,
+    /// By the software key storage provider: an administrator could take it.
+    Software,
+}
+
+impl KeyStorage {
+    pub fn name(self) -> &'static str {
+        match self {
+            KeyStorage::Tpm => "tpm",
+            KeyStorage::Software => "software",
+        }
+    }
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize)]
@@ -99,8 +118,16 @@ pub struct WindowsInfo {
 #[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct Measurements {
+    #[serde(deserialize_with = "present")]
     pub definitions_age_days: Option<u64>,
+    #[serde(deserialize_with = "present")]
     pub full_scan_age_days: Option<u64>,
+}
+
+/// A field that may be null but must be there: serde would read a missing `Option` as null, and what is signed must
+/// be what is read.
+fn present<'de, D: serde::Deserializer<'de>, T: Deserialize<'de>>(deserializer: D) -> Result<Option<T>, D::Error> {
+    Option::deserialize(deserializer)
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
@@ -218,6 +245,7 @@ pub struct Verification {
 pub struct HistoryPoint {
     pub sequence: u64,
     pub generated_at: String,
+    #[serde(serialize_with = "lossy_path")]
     pub file: PathBuf,
     pub sha256: String,
     pub failing_checks: u64,
@@ -229,6 +257,7 @@ pub struct HistoryPoint {
 #[derive(Debug, Clone, Serialize)]
 pub struct TerminalView {
     /// The latest report, by its number in the chain (never by its date or file name).
+    #[serde(serialize_with = "lossy_path")]
     pub file: PathBuf,
     pub sha256: String,
     pub report: TerminalReport,
@@ -270,9 +299,16 @@ impl From<&ledger::Entry> for LedgerRow {
     }
 }
 
+/// A path as text for JSON and the page: a name that is not UTF-8 (a stick can hold one) is shown with U+FFFD rather
+/// than stopping the output.
+fn lossy_path<S: serde::Serializer>(path: &Path, serializer: S) -> Result<S::Ok, S::Error> {
+    serializer.serialize_str(&path.to_string_lossy())
+}
+
 /// A report that could not be used, and why.
 #[derive(Debug, Clone, Serialize)]
 pub struct Unreadable {
+    #[serde(serialize_with = "lossy_path")]
     pub file: PathBuf,
     pub reason: Message,
 }
@@ -280,6 +316,7 @@ pub struct Unreadable {
 /// The ledger as `report` found it.
 #[derive(Debug, Clone, Serialize)]
 pub struct LedgerState {
+    #[serde(serialize_with = "lossy_path")]
     pub path: PathBuf,
     pub rows: usize,
     pub head: String,
@@ -373,8 +410,6 @@ fn report_files(path: &Path) -> std::io::Result<Vec<PathBuf>> {
         .filter_map(Result::ok)
         .map(|e| e.path())
         .filter(|p| p.extension().is_some_and(|e| e.eq_ignore_ascii_case("json")))
-        // Files only (a link to one too): a FIFO named *.json would block the read for ever.
-        .filter(|p| p.is_file())
         .collect();
     files.sort();
     Ok(files)
@@ -385,7 +420,12 @@ const MAX_REPORT_BYTES: u64 = 16 << 20;
 
 fn read_report(file: &Path) -> Result<ReadReport, Message> {
     let unreadable = |err: std::io::Error| msg!("report.unreadable", reason = os_error(&err));
-    let size = std::fs::metadata(file).map_err(unreadable)?.len();
+    let metadata = std::fs::metadata(file).map_err(unreadable)?;
+    // A FIFO or a device named *.json would block the read, or never end it.
+    if !metadata.is_file() {
+        return Err(msg!("report.not-a-file"));
+    }
+    let size = metadata.len();
     if size > MAX_REPORT_BYTES {
         return Err(msg!("report.too-large", size = size, max = MAX_REPORT_BYTES));
     }
@@ -418,6 +458,12 @@ fn read_report(file: &Path) -> Result<ReadReport, Message> {
 /// The report's signature file against the key its certificate holds, which must be the key it names.
 fn signature_holds(file: &Path, bytes: &[u8], report: &TerminalReport) -> Result<(), Message> {
     let signature_file = signature::signature_path(file);
+    match std::fs::metadata(&signature_file) {
+        Ok(metadata) if !metadata.is_file() || metadata.len() > signature::MAX_SIGNATURE_BYTES => {
+            return Err(msg!("report.signature.not-a-signature", file = signature_file.display()));
+        }
+        _ => {}
+    }
     let signature = match std::fs::read(&signature_file) {
         Ok(signature) => signature,
         Err(err) if err.kind() == std::io::ErrorKind::NotFound => {
@@ -551,13 +597,18 @@ pub fn enrolment(file: &Path) -> Result<ledger::NewEntry, Message> {
     let read = read_report(file)?;
     read.signed?;
     let report = read.report;
+    // The first report is the one the provisioning stick brings back; a later one could come from anyone who holds a
+    // key and deleted the reports before it.
+    if report.sequence != 1 {
+        return Err(msg!("report.enrol-not-first", sequence = report.sequence));
+    }
     let identity = report.terminal;
     Ok(ledger::NewEntry {
         model: format!("{} {}", identity.manufacturer, identity.model).trim().to_string(),
         serial: identity.serial,
         media_id: report.media_id,
         templates: format!("{}@{}", report.template.name, report.template.version),
-        note: crate::t!("report.enrol-note", storage = &report.key.storage, file = file.display()),
+        note: crate::t!("report.enrol-note", storage = report.key.storage.name(), file = file.display()),
         terminal: identity.hostname,
         terminal_uuid: identity.uuid,
         terminal_key: report.key.sha256.to_ascii_lowercase(),

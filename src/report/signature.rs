@@ -16,6 +16,9 @@ use x509_parser::prelude::FromDer;
 /// The object identifier of rsaEncryption, the only key the terminal makes.
 const RSA_ENCRYPTION: &str = "1.2.840.113549.1.1.1";
 
+/// The largest signature file read: base64 of an RSA signature of up to 8192 bits is under 1.4 KB.
+pub const MAX_SIGNATURE_BYTES: u64 = 64 << 10;
+
 /// A key, as the report and the ledger name it: 64 lowercase hex digits.
 pub fn key_id(rsa_public_key: &[u8]) -> String {
     hex::encode(Sha256::digest(rsa_public_key))
