@@ -101,32 +101,6 @@ impl Entry {
 /// cells gives one hash.
 const SEPARATOR: &str = "\u{1F}";
 
-impl NewEntry {
-    /// The first cell with a control character, by its column's name.
-    fn control_character(&self) -> Option<&'static str> {
-        [
-            ("time", &self.time),
-            ("action", &self.action),
-            ("model", &self.model),
-            ("serial", &self.serial),
-            ("usb_instance_id", &self.usb_instance_id),
-            ("disk_instance_id", &self.disk_instance_id),
-            ("image_sha256", &self.image_sha256),
-            ("media_id", &self.media_id),
-            ("templates", &self.templates),
-            ("operator", &self.operator),
-            ("approver", &self.approver),
-            ("note", &self.note),
-            ("terminal", &self.terminal),
-            ("terminal_uuid", &self.terminal_uuid),
-            ("terminal_key", &self.terminal_key),
-        ]
-        .into_iter()
-        .find(|(_, value)| value.chars().any(char::is_control))
-        .map(|(name, _)| name)
-    }
-}
-
 /// What a new row says; the ledger adds its number and hashes. Every text passes through the CSV cell escaper, so
 /// that a device that calls itself `=HYPERLINK(…)` cannot become a formula in Excel.
 #[derive(Debug, Clone, Default)]
@@ -165,8 +139,6 @@ pub enum LedgerError {
     KeyEnrolled { key: String, terminal: String, seq: u64 },
     #[error("{}", crate::msg!("ledger.machine-enrolled", uuid = .uuid, serial = .serial, terminal = .terminal, seq = .seq))]
     MachineEnrolled { uuid: String, serial: String, terminal: String, seq: u64 },
-    #[error("{}", crate::msg!("ledger.control-character", field = .0))]
-    ControlCharacter(&'static str),
 }
 
 /// Reads the ledger; a file that does not exist is an empty ledger.
@@ -244,11 +216,12 @@ fn intact(path: &Path) -> Result<Vec<Entry>, LedgerError> {
 
 /// Appends a row, refusing to extend a ledger whose chain is already broken.
 pub fn append(path: &Path, new: NewEntry) -> Result<Entry, LedgerError> {
-    if let Some(field) = new.control_character() {
-        return Err(LedgerError::ControlCharacter(field));
-    }
     let mut entries = intact(path)?;
-    let cell = |text: &str| escape::csv_cell(text);
+    // No control character enters a cell (it becomes U+FFFD), so that no text can move between cells keeping the hash.
+    let cell = |text: &str| {
+        let printable: String = text.chars().map(|c| if c.is_control() { '\u{FFFD}' } else { c }).collect();
+        escape::csv_cell(&printable)
+    };
     let mut entry = Entry {
         seq: entries.len() as u64 + 1,
         time: cell(&new.time),
@@ -331,4 +304,28 @@ fn save(path: &Path, entries: &[Entry]) -> Result<(), LedgerError> {
     }
     let bytes = writer.into_inner().map_err(|err| unwritable(err.to_string()))?;
     write_atomically(path, &bytes, None).map_err(|err| unwritable(os_error(&err)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn no_text_can_move_between_cells_and_keep_the_hash() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("ledger.csv");
+        let entry = append(&path, NewEntry { note: "a\u{1f}b\nc".into(), ..NewEntry::default() }).unwrap();
+        assert_eq!(entry.note, "a\u{FFFD}b\u{FFFD}c", "control characters never enter a cell");
+        assert!(check(&read(&path).unwrap()).is_empty());
+
+        // A row made elsewhere with the separator in a cell: the same hash as the cells cut another way, so refused.
+        let mut entries = read(&path).unwrap();
+        entries[0].note = "n\u{1f}T01\u{1f}UUID\u{1f}KEY".into();
+        entries[0].row_hash = entries[0].compute_hash();
+        let mut cut = entries[0].clone();
+        cut.note = "n".into();
+        (cut.terminal, cut.terminal_uuid, cut.terminal_key) = ("T01".into(), "UUID".into(), "KEY".into());
+        assert_eq!(cut.compute_hash(), entries[0].row_hash, "the ambiguity the rule closes");
+        assert_eq!(check(&entries).len(), 1, "{:?}", check(&entries));
+    }
 }

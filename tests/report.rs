@@ -820,7 +820,7 @@ fn text_that_could_move_between_ledger_cells_or_rewrite_the_console_is_refused()
     let (file, _) = t01.save(&desk.reports(), "T01-0001.json", &value);
     let (code, _, stderr) = enrol(&file, &desk.ledger());
     assert_ne!(code, 0);
-    assert!(stderr.contains("the value for `serial` holds a control character"), "{stderr}");
+    assert!(stderr.contains("the terminal's `serial` holds a control character"), "{stderr}");
     assert!(!desk.ledger().exists());
 
     // An escape sequence in an unsigned file reaches the console as U+FFFD, not as a command to the terminal.

@@ -602,6 +602,18 @@ pub fn enrolment(file: &Path) -> Result<ledger::NewEntry, Message> {
     if report.sequence != 1 {
         return Err(msg!("report.enrol-not-first", sequence = report.sequence));
     }
+    let claimed = &report.terminal;
+    for (field, value) in [
+        ("hostname", &claimed.hostname),
+        ("manufacturer", &claimed.manufacturer),
+        ("model", &claimed.model),
+        ("serial", &claimed.serial),
+        ("uuid", &claimed.uuid),
+    ] {
+        if value.chars().any(char::is_control) {
+            return Err(msg!("report.enrol-control", field = field));
+        }
+    }
     let identity = report.terminal;
     Ok(ledger::NewEntry {
         model: format!("{} {}", identity.manufacturer, identity.model).trim().to_string(),
