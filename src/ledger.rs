@@ -291,6 +291,17 @@ pub fn enrol(path: &Path, new: NewEntry, replace: bool) -> Result<Entry, LedgerE
     append(path, NewEntry { action: ENROL.into(), ..new })
 }
 
+/// A row showing that media of a profile were made before: a stick written with its media ID, or its terminal
+/// enrolled under its host name. A ledger that cannot be read says nothing.
+pub fn made_before(path: &Path, media_id: Option<&str>, hostname: &str) -> Option<String> {
+    let entries = read(path).ok()?;
+    let row = entries.iter().rev().find(|e| {
+        (e.action == "write" && media_id.is_some_and(|id| e.media_id == id))
+            || (e.action == ENROL && e.terminal.eq_ignore_ascii_case(&escape::csv_cell(hostname)))
+    })?;
+    Some(crate::t!("ledger.made-before", path = path.display(), seq = row.seq, action = &row.action, time = &row.time))
+}
+
 /// The enrolment rows, oldest first.
 pub fn enrolments(entries: &[Entry]) -> impl Iterator<Item = &Entry> {
     entries.iter().filter(|e| e.action == ENROL)

@@ -26,6 +26,10 @@ pub struct RenderOptions {
     pub templates: Option<PathBuf>,
     /// Windows installation media the profile's image must be on (checked with the rest of the profile).
     pub windows_media: Option<PathBuf>,
+    /// The media ledger: when it shows that this profile's media were made before, passwords missing from the
+    /// secrets file are not generated anew unless `new_passwords` (desk review F2).
+    pub ledger: PathBuf,
+    pub new_passwords: bool,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -147,7 +151,19 @@ pub fn prepare(loaded: &LoadedProfile, options: &RenderOptions) -> Result<Prepar
     let profile_sha256 = hex::encode(Sha256::digest(loaded.text.as_bytes()));
     let media_id = media_id(&profile_sha256, &set);
     let engine = Engine::new(&set)?;
-    let answer_file = render_answer_file(loaded, &engine, &set, &media_id)?;
+    let policy = crate::secrets::NewPasswords {
+        made_before: crate::ledger::made_before(&options.ledger, Some(&media_id), &loaded.profile.terminal.hostname),
+        requested: options.new_passwords,
+    };
+    let (answer_file, generated) = render_answer_file(loaded, &engine, &set, &media_id, policy)?;
+    if !generated.is_empty() {
+        let path = crate::secrets::secrets_path(&loaded.path);
+        warnings.push(
+            Diagnostic::warning(msg!("render.new-passwords", accounts = generated.join(", "), path = path.display()))
+                .item("SEC-5")
+                .help(msg!("render.new-passwords.help", profile = loaded.path.display())),
+        );
+    }
     let findings = validate(Path::new(layout::ANSWER_FILE), &answer_file);
     if !findings.is_empty() {
         return Err(RenderError::InvalidAnswerFile(findings));
@@ -169,7 +185,8 @@ pub fn prepare(loaded: &LoadedProfile, options: &RenderOptions) -> Result<Prepar
 /// The device identity and the authorities, which `check` has already found sound.
 fn read_certificates(loaded: &LoadedProfile) -> Result<(DeviceIdentity, Vec<Certificate>), RenderError> {
     let certificates = &loaded.profile.certificates;
-    let password = Secrets::open(loaded)?.peek("certificates.device", &certificates.device.password)?;
+    let password =
+        Secrets::open(loaded, Default::default())?.peek("certificates.device", &certificates.device.password)?;
     let password = password.ok_or_else(|| RenderError::Io {
         path: certificates.device.pfx.clone(),
         reason: t!("check.certificate.generated-password"),
@@ -189,6 +206,12 @@ fn read_certificates(loaded: &LoadedProfile) -> Result<(DeviceIdentity, Vec<Cert
 }
 
 /// The media's identity: the profile and the templates that made them (and so, their answer file).
+/// The media ID the profile's media have (with the template sets beside it), or none when its set cannot be found.
+pub fn media_id_of(loaded: &LoadedProfile, templates: Option<&Path>) -> Option<String> {
+    let set = Library::for_profile(loaded.base_dir(), templates).resolve(&loaded.profile.template).ok()?;
+    Some(media_id(&hex::encode(Sha256::digest(loaded.text.as_bytes())), &set))
+}
+
 fn media_id(profile_sha256: &str, set: &TemplateSet) -> String {
     let digest = Sha256::digest(format!("tanmatsu media\n{profile_sha256}\n{}\n", set.sha256()));
     hex::encode(&digest[..8])
@@ -263,9 +286,10 @@ fn render_answer_file(
     engine: &Engine,
     set: &TemplateSet,
     media_id: &str,
-) -> Result<String, RenderError> {
+    policy: crate::secrets::NewPasswords,
+) -> Result<(String, Vec<String>), RenderError> {
     let profile = &loaded.profile;
-    let mut secrets = Secrets::open(loaded)?;
+    let mut secrets = Secrets::open(loaded, policy)?;
     let mut account = |account: &crate::profile::Account| -> Result<(AccountModel, String), RenderError> {
         let password = secrets.password(&account.name, &account.password)?;
         let model = AccountModel {
@@ -278,7 +302,7 @@ fn render_answer_file(
     let (admin, autologon_password) = account(&profile.accounts.admin)?;
     let operators =
         profile.accounts.operators.iter().map(|a| account(a).map(|(model, _)| model)).collect::<Result<_, _>>()?;
-    secrets.save()?;
+    let generated = secrets.save()?;
     let model = AnswerFileModel {
         tanmatsu_version: env!("CARGO_PKG_VERSION"),
         template: TemplateModel { name: &set.name, version: set.version },
@@ -306,7 +330,7 @@ fn render_answer_file(
         },
         bitlocker: crate::bitlocker::model(profile.terminal.bitlocker),
     };
-    Ok(escape::non_ascii_as_references(&engine.render("autounattend.xml", &model)?))
+    Ok((escape::non_ascii_as_references(&engine.render("autounattend.xml", &model)?), generated))
 }
 
 /// The first-logon command: find the drive that carries this media's marker, then run the entry script from it,

@@ -40,10 +40,34 @@ impl fmt::Debug for Secret {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum SecretError {
     MissingEnv(String),
-    UnreadableFile { path: PathBuf, reason: String },
+    UnreadableFile {
+        path: PathBuf,
+        reason: String,
+    },
     EmptyFile(PathBuf),
-    BadSecretsFile { path: PathBuf, reason: String },
-    Unwritable { path: PathBuf, reason: String },
+    BadSecretsFile {
+        path: PathBuf,
+        reason: String,
+    },
+    Unwritable {
+        path: PathBuf,
+        reason: String,
+    },
+    /// Generating would change the passwords of a terminal whose media were made before (desk review F2).
+    WouldChange {
+        path: PathBuf,
+        evidence: String,
+    },
+}
+
+/// Whether passwords may be generated where the secrets file has none.
+#[derive(Debug, Clone, Default)]
+pub struct NewPasswords {
+    /// Why this profile's media are known to have been made before (a ledger row): then no password is generated
+    /// unless asked, since the slip already printed would no longer match.
+    pub made_before: Option<String>,
+    /// The person asked for new passwords (`--new-passwords`).
+    pub requested: bool,
 }
 
 impl SecretError {
@@ -56,6 +80,9 @@ impl SecretError {
             SecretError::EmptyFile(path) => msg!("secret.empty-file", path = path.display()),
             SecretError::BadSecretsFile { path, reason } => {
                 msg!("secret.bad-store", path = path.display(), reason = reason)
+            }
+            SecretError::WouldChange { path, evidence } => {
+                msg!("secret.would-change", path = path.display(), evidence = evidence)
             }
             SecretError::Unwritable { path, reason } => {
                 msg!("secret.unwritable", path = path.display(), reason = reason)
@@ -91,11 +118,13 @@ pub struct Secrets<'a> {
     profile: &'a LoadedProfile,
     path: PathBuf,
     stored: StoredSecrets,
-    changed: bool,
+    policy: NewPasswords,
+    /// The accounts whose passwords this run generated.
+    generated: Vec<String>,
 }
 
 impl<'a> Secrets<'a> {
-    pub fn open(profile: &'a LoadedProfile) -> Result<Secrets<'a>, SecretError> {
+    pub fn open(profile: &'a LoadedProfile, policy: NewPasswords) -> Result<Secrets<'a>, SecretError> {
         let path = secrets_path(&profile.path);
         let stored = match std::fs::read_to_string(&path) {
             Ok(text) => toml::from_str(&text)
@@ -105,7 +134,7 @@ impl<'a> Secrets<'a> {
                 return Err(SecretError::BadSecretsFile { path, reason: err.to_string() });
             }
         };
-        Ok(Secrets { profile, path, stored, changed: false })
+        Ok(Secrets { profile, path, stored, policy, generated: Vec::new() })
     }
 
     /// The password for `account` from `source`, without generating anything: `Ok(None)` means it would be generated.
@@ -122,16 +151,20 @@ impl<'a> Secrets<'a> {
         if let Some(secret) = self.peek(account, source)? {
             return Ok(secret);
         }
+        if let Some(evidence) = self.policy.made_before.as_ref().filter(|_| !self.policy.requested) {
+            return Err(SecretError::WouldChange { path: self.path.clone(), evidence: evidence.clone() });
+        }
         let generated = generate_password();
         self.stored.generated.insert(account.to_string(), generated.expose().to_string());
-        self.changed = true;
+        self.generated.push(account.to_string());
         Ok(generated)
     }
 
-    /// Writes newly generated passwords to the secrets file (readable by its owner only).
-    pub fn save(&mut self) -> Result<(), SecretError> {
-        if !self.changed {
-            return Ok(());
+    /// Writes newly generated passwords to the secrets file (readable by its owner only), and says for which accounts
+    /// passwords were generated: their slip must be printed (again).
+    pub fn save(&mut self) -> Result<Vec<String>, SecretError> {
+        if self.generated.is_empty() {
+            return Ok(Vec::new());
         }
         let profile_name = self.profile.path.file_name().unwrap_or_default().to_string_lossy();
         let body = toml::to_string(&self.stored).expect("a map of strings serialises");
@@ -140,8 +173,7 @@ impl<'a> Secrets<'a> {
         let text = format!("{comment}\n{body}");
         write_atomically(&self.path, text.as_bytes(), Some(0o600))
             .map_err(|err| SecretError::Unwritable { path: self.path.clone(), reason: os_error(&err) })?;
-        self.changed = false;
-        Ok(())
+        Ok(std::mem::take(&mut self.generated))
     }
 }
 

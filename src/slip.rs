@@ -4,14 +4,15 @@
 
 use crate::i18n::padded;
 use crate::profile::{LoadedProfile, PasswordSource};
-use crate::secrets::{SecretError, Secrets};
+use crate::secrets::{NewPasswords, SecretError, Secrets};
 use crate::{msg, t};
 use std::fmt::Write;
 
-/// The slip as text. Generates (and stores) any password not generated yet, so that the slip and the media agree.
-pub fn password_slip(loaded: &LoadedProfile) -> Result<String, SecretError> {
+/// The slip as text. Generates (and stores) any password not generated yet, so that the slip and the media agree;
+/// `policy` says whether it may (a terminal whose media were made before keeps its passwords).
+pub fn password_slip(loaded: &LoadedProfile, policy: NewPasswords) -> Result<String, SecretError> {
     let profile = &loaded.profile;
-    let mut secrets = Secrets::open(loaded)?;
+    let mut secrets = Secrets::open(loaded, policy)?;
     let mut out = String::new();
     let _ = writeln!(out, "{}", msg!("slip.title"));
     let (hostname, organisation) = (&profile.terminal.hostname, &profile.organization.name);
@@ -29,7 +30,7 @@ pub fn password_slip(loaded: &LoadedProfile) -> Result<String, SecretError> {
         let (name, full_name, role) = (padded(&account.name, 20), padded(full_name, 24), padded(&role.to_string(), 12));
         let _ = writeln!(out, "  {name} {full_name} {role} {shown}");
     }
-    secrets.save()?;
+    let _ = secrets.save()?;
     if profile.terminal.bitlocker == crate::profile::BitLocker::On {
         let _ = writeln!(out);
         let _ = writeln!(out, "{}", msg!("slip.bitlocker", hostname = hostname));

@@ -18,7 +18,7 @@ pub fn check(loaded: &LoadedProfile, findings: &mut Vec<Diagnostic>) {
     let all = std::iter::once(("accounts.admin".to_string(), &accounts.admin))
         .chain(accounts.operators.iter().enumerate().map(|(i, a)| (format!("accounts.operators[{i}]"), a)));
     let mut seen: Vec<String> = Vec::new();
-    let secrets = Secrets::open(loaded);
+    let secrets = Secrets::open(loaded, Default::default());
     for (field, account) in all {
         check_name(account, &field, hostname, &mut seen, findings);
         match &secrets {

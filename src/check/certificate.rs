@@ -26,7 +26,8 @@ pub fn check(loaded: &LoadedProfile, context: &Context, findings: &mut Vec<Diagn
         return;
     }
     // Only generated passwords can be absent, and those were refused above.
-    let password = Secrets::open(loaded).and_then(|secrets| secrets.peek("certificates.device", &device.password));
+    let password = Secrets::open(loaded, Default::default())
+        .and_then(|secrets| secrets.peek("certificates.device", &device.password));
     let password = match password {
         Ok(Some(password)) => password,
         Ok(None) => return,

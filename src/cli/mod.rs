@@ -74,6 +74,8 @@ enum Command {
         /// A folder of organisation template sets (besides `templates/` next to the profile)
         #[arg(long, value_name = "DIR")]
         templates: Option<PathBuf>,
+        #[command(flatten)]
+        passwords: Passwords,
     },
     /// Build a bootable-media disk image (GPT + FAT32) that holds what `render` lays out
     ///
@@ -101,6 +103,8 @@ enum Command {
         /// A folder of organisation template sets (besides `templates/` next to the profile)
         #[arg(long, value_name = "DIR")]
         templates: Option<PathBuf>,
+        #[command(flatten)]
+        passwords: Passwords,
     },
     /// Check that a stick, a folder or an image holds exactly what its manifest lists
     ///
@@ -182,6 +186,8 @@ enum Command {
     Slip {
         /// The terminal profile (TOML)
         profile: PathBuf,
+        #[command(flatten)]
+        passwords: Passwords,
     },
     /// Write a commented profile to start from
     Init {
@@ -219,6 +225,17 @@ struct Signatures {
     /// Who approved it (recorded in the media ledger)
     #[arg(long)]
     approver: String,
+}
+
+/// Whether passwords may be generated anew for a profile whose secrets file lacks them.
+#[derive(Args)]
+struct Passwords {
+    /// Generate new passwords even though the media ledger shows this terminal's media were made before (then print
+    /// a new slip: the one filed no longer matches)
+    #[arg(long)]
+    new_passwords: bool,
+    #[command(flatten)]
+    ledger: LedgerFile,
 }
 
 #[derive(Args)]
@@ -313,10 +330,23 @@ pub fn run() -> i32 {
         Command::Check { profile, json, templates, windows_media } => {
             run_check(&profile, json, templates, windows_media)
         }
-        Command::Render { profile, output, force, templates } => run_render(&profile, &output, force, templates),
-        Command::Build { profile, output, size, windows_media, wim_split_size, json, templates } => {
+        Command::Render { profile, output, force, templates, passwords } => {
+            let options = RenderOptions {
+                templates,
+                windows_media: None,
+                ledger: passwords.ledger.path,
+                new_passwords: passwords.new_passwords,
+            };
+            run_render(&profile, &output, force, &options)
+        }
+        Command::Build { profile, output, size, windows_media, wim_split_size, json, templates, passwords } => {
             let options = BuildOptions {
-                render: RenderOptions { templates, windows_media },
+                render: RenderOptions {
+                    templates,
+                    windows_media,
+                    ledger: passwords.ledger.path,
+                    new_passwords: passwords.new_passwords,
+                },
                 size,
                 wim_split_size,
                 progress: !json,
@@ -346,7 +376,7 @@ pub fn run() -> i32 {
         ),
         Command::Templates(TemplatesCommand::List { dir, json }) => run_templates_list(dir, json),
         Command::Init { path, kind, force } => run_init(&path, kind, force),
-        Command::Slip { profile } => run_slip(&profile),
+        Command::Slip { profile, passwords } => run_slip(&profile, &passwords.ledger.path, passwords.new_passwords),
     }
 }
 

@@ -35,12 +35,12 @@ pub(super) fn run_check(path: &Path, json: bool, templates: Option<PathBuf>, win
     if report.is_compliant() { EXIT_OK } else { EXIT_VIOLATION }
 }
 
-pub(super) fn run_render(path: &Path, output: &Path, force: bool, templates: Option<PathBuf>) -> i32 {
+pub(super) fn run_render(path: &Path, output: &Path, force: bool, options: &RenderOptions) -> i32 {
     let loaded = match load(path) {
         Ok(loaded) => loaded,
         Err(code) => return code,
     };
-    match render_to_folder(&loaded, output, force, &RenderOptions { templates, windows_media: None }) {
+    match render_to_folder(&loaded, output, force, options) {
         Ok(rendered) => {
             print_warnings(&rendered.warnings);
             let manifest = &rendered.manifest;
@@ -145,12 +145,20 @@ pub(super) fn run_templates_list(dir: PathBuf, json: bool) -> i32 {
     }
 }
 
-pub(super) fn run_slip(path: &Path) -> i32 {
+pub(super) fn run_slip(path: &Path, ledger: &Path, new_passwords: bool) -> i32 {
     let loaded = match load(path) {
         Ok(loaded) => loaded,
         Err(code) => return code,
     };
-    match crate::slip::password_slip(&loaded) {
+    let policy = crate::secrets::NewPasswords {
+        made_before: crate::ledger::made_before(
+            ledger,
+            crate::render::media_id_of(&loaded, None).as_deref(),
+            &loaded.profile.terminal.hostname,
+        ),
+        requested: new_passwords,
+    };
+    match crate::slip::password_slip(&loaded, policy) {
         Ok(slip) => {
             print!("{slip}");
             EXIT_OK
