@@ -876,3 +876,13 @@ fn reports_dated_before_the_one_before_them_are_unverified() {
         "{stdout}"
     );
 }
+
+#[test]
+fn a_folder_without_reports_is_no_result() {
+    let desk = Desk::new();
+    let html = desk.dir.path().join("page.html");
+    let (code, stdout, stderr) = desk.report(&["--html", html.to_str().unwrap()]);
+    assert_eq!(code, 1, "{stdout}{stderr}");
+    assert!(stderr.contains("no report was found in"), "{stderr}");
+    assert!(!html.exists(), "no page for nothing");
+}

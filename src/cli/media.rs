@@ -294,6 +294,10 @@ pub(super) fn run_report(path: &Path, outputs: ReportOutputs, ledger: &Path, exc
             );
         }
     };
+    // Nothing to show is no result: an empty stick or a wrong folder must not look like a compliant fleet.
+    if fleet.terminals.is_empty() && fleet.unreadable.is_empty() {
+        return failed(EXIT_VIOLATION, msg!("cli.report.none", path = path.display()));
+    }
     if outputs.json {
         println!("{}", serde_json::to_string_pretty(&fleet).expect("the fleet serialises"));
     } else {
