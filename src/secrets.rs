@@ -102,7 +102,7 @@ impl std::error::Error for SecretError {}
 /// The secrets file that belongs to a profile: `examples/kenpo-kumiai.toml` → `examples/kenpo-kumiai.secrets.toml`.
 pub fn secrets_path(profile_path: &Path) -> PathBuf {
     let stem = profile_path.file_stem().unwrap_or_default().to_string_lossy();
-    profile_path.with_file_name(format!("{stem}.secrets.toml"))
+    profile_path.with_file_name(format!("{stem}{}", crate::profile::SECRETS_SUFFIX))
 }
 
 #[derive(Default, Serialize, Deserialize)]

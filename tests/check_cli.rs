@@ -353,3 +353,15 @@ fn init_writes_a_profile_that_loads_and_refuses_to_overwrite() {
     tanmatsu().arg("init").arg(&path).assert().failure();
     assert_eq!(std::fs::read(&path).unwrap(), before, "an existing profile is kept");
 }
+
+/// Desk review F12: `for f in *.toml` reaches the secrets files too; the error names the profile instead of asking
+/// for a schema line in a file of passwords.
+#[test]
+fn a_secrets_file_given_as_a_profile_names_its_profile() {
+    let scratch = common::Scratch::new();
+    let (code, _, stderr) = common::check(&scratch.path("kenpo-kumiai.secrets.toml"), &[]);
+    assert_eq!(code, 2, "{stderr}");
+    assert!(stderr.contains("is the file of passwords tanmatsu keeps beside a profile, not a profile"), "{stderr}");
+    assert!(stderr.contains("kenpo-kumiai.toml`"), "{stderr}");
+    assert!(!stderr.contains("schema"), "{stderr}");
+}

@@ -38,8 +38,26 @@ impl From<Diagnostic> for LoadError {
     }
 }
 
+/// How the file of passwords kept beside a profile ends: `kenpo-kumiai.toml` keeps `kenpo-kumiai.secrets.toml`.
+pub const SECRETS_SUFFIX: &str = ".secrets.toml";
+
 impl LoadedProfile {
     pub fn load(path: &Path) -> Result<LoadedProfile, LoadError> {
+        // `for f in *.toml` picks up the passwords kept beside each profile (desk review F12): name the profile.
+        let name = path.file_name().unwrap_or_default().to_string_lossy();
+        if let Some(stem) = name
+            .len()
+            .checked_sub(SECRETS_SUFFIX.len())
+            .filter(|&at| name.is_char_boundary(at) && name[at..].eq_ignore_ascii_case(SECRETS_SUFFIX))
+        {
+            let profile = path.with_file_name(format!("{}.toml", &name[..stem]));
+            return Err(Diagnostic::error(msg!(
+                "load.secrets-file",
+                path = path.display(),
+                profile = profile.display()
+            ))
+            .into());
+        }
         let bytes = std::fs::read(path).map_err(|err| {
             Diagnostic::error(msg!("load.unreadable", path = path.display(), reason = os_error(&err)))
         })?;

@@ -10,7 +10,7 @@ mod locate;
 mod password;
 
 pub(crate) use load::toml_error;
-pub use load::{LoadError, LoadedProfile};
+pub use load::{LoadError, LoadedProfile, SECRETS_SUFFIX};
 pub use locate::locate;
 pub use password::PasswordSource;
 
