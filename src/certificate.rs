@@ -1,6 +1,6 @@
 //! Reading certificates: the device's PKCS#12 file and the authorities' certificates (DER or PEM).
 
-use crate::i18n::{Message, os_error};
+use crate::i18n::Message;
 use crate::msg;
 use p12_keystore::Pkcs12Archive;
 use std::path::Path;
@@ -85,8 +85,10 @@ impl std::error::Error for Pkcs12Error {}
 /// Opens a PKCS#12 file. The leaf is the certificate that belongs to the private key (by local key ID).
 pub fn open_pkcs12(path: &Path, password: &str) -> Result<DeviceIdentity, Pkcs12Error> {
     let shown = path.display().to_string();
-    let data =
-        std::fs::read(path).map_err(|err| Pkcs12Error::Unreadable { path: shown.clone(), reason: os_error(&err) })?;
+    let data = std::fs::read(path).map_err(|err| Pkcs12Error::Unreadable {
+        path: shown.clone(),
+        reason: crate::suggest::file_error(path, &err),
+    })?;
     let archive = Pkcs12Archive::from_pkcs12(&data, password).map_err(|err| match err {
         p12_keystore::error::Error::MacError(_) => Pkcs12Error::WrongPassword { path: shown.clone() },
         other => Pkcs12Error::Malformed { path: shown.clone(), reason: other.to_string() },
@@ -118,8 +120,9 @@ pub fn open_pkcs12(path: &Path, password: &str) -> Result<DeviceIdentity, Pkcs12
 
 /// Reads an authority's certificate, DER or PEM.
 pub fn read_certificate(path: &Path) -> Result<Certificate, Message> {
-    let data = std::fs::read(path)
-        .map_err(|err| msg!("certificate.unreadable", path = path.display(), reason = os_error(&err)))?;
+    let data = std::fs::read(path).map_err(|err| {
+        msg!("certificate.unreadable", path = path.display(), reason = crate::suggest::file_error(path, &err))
+    })?;
     let der = if data.starts_with(b"-----BEGIN") {
         let pem = Pem::iter_from_buffer(&data)
             .next()

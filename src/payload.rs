@@ -1,7 +1,7 @@
 //! Is a payload file what its name claims? A browser that saved an HTML error page as `AcroRdr.exe` is a classic
 //! way to ruin a day at the provisioning desk; the file's first bytes tell.
 
-use crate::i18n::{Message, os_error};
+use crate::i18n::Message;
 use crate::msg;
 use std::io::Read;
 use std::path::Path;
@@ -61,7 +61,9 @@ pub struct Inspection {
 pub fn inspect(path: &Path) -> Result<Inspection, Message> {
     let shown = path.display().to_string();
     let kind = PayloadKind::from_extension(path).ok_or_else(|| msg!("payload.unknown-kind", path = &shown))?;
-    let unreadable = |err: std::io::Error| msg!("payload.unreadable", path = &shown, reason = os_error(&err));
+    let unreadable = |err: std::io::Error| {
+        msg!("payload.unreadable", path = &shown, reason = crate::suggest::file_error(path, &err))
+    };
     let metadata = std::fs::metadata(path).map_err(unreadable)?;
     if !metadata.is_file() {
         return Err(msg!("payload.not-a-file", path = &shown));

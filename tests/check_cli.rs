@@ -365,3 +365,19 @@ fn a_secrets_file_given_as_a_profile_names_its_profile() {
     assert!(stderr.contains("kenpo-kumiai.toml`"), "{stderr}");
     assert!(!stderr.contains("schema"), "{stderr}");
 }
+
+/// Desk review F13: a file name with another case, or a download's name shortened, gets the file that is there.
+#[test]
+fn a_missing_payload_gets_the_file_of_a_close_name_beside_it() {
+    let scratch = common::Scratch::new();
+    for wrong in ["payload/AcroRdrDCx642500120432_ja_jp.exe", "payload/AcroRdrDC_ja_JP.exe"] {
+        let profile = scratch.edited_profile("kenpo-kumiai", "payload/AcroRdrDCx642500120432_ja_JP.exe", wrong);
+        let (code, stdout, _) = common::check(&profile, &[]);
+        assert_eq!(code, 1, "{stdout}");
+        assert!(
+            stdout.contains("did you mean `AcroRdrDCx642500120432_ja_JP.exe`, which is beside it?"),
+            "{wrong}: {stdout}"
+        );
+        scratch.edited_profile("kenpo-kumiai", wrong, "payload/AcroRdrDCx642500120432_ja_JP.exe");
+    }
+}
