@@ -93,7 +93,7 @@ pub fn write(
     let entry = ledger::append(
         request.ledger,
         NewEntry {
-            time: crate::timestamp::iso8601(now()),
+            time: crate::timestamp::jst(now()),
             action: "write".into(),
             model: disk.model.clone(),
             serial: disk.serial.clone().unwrap_or_default(),

@@ -16,6 +16,18 @@ pub fn iso8601(seconds: i64) -> String {
     format!("{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}Z", of_day / 3600, of_day / 60 % 60, of_day % 60)
 }
 
+/// Japan Standard Time's offset: the ledger's rows are in the time of the desk, the paper ledger and the auditor
+/// (desk review F6), which has no daylight saving.
+const JST_OFFSET_SECONDS: i64 = 9 * 3600;
+
+/// `seconds` since the epoch as JST with its offset, `2026-12-02T03:43:28+09:00`.
+pub fn jst(seconds: i64) -> String {
+    let local = seconds + JST_OFFSET_SECONDS;
+    let (year, month, day) = civil_from_days(local.div_euclid(86_400));
+    let of_day = local.rem_euclid(86_400);
+    format!("{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}+09:00", of_day / 3600, of_day / 60 % 60, of_day % 60)
+}
+
 /// (year, month, day) of a day count from 1970-01-01 (Howard Hinnant's algorithm).
 pub fn civil_from_days(days: i64) -> (i64, i64, i64) {
     let z = days + 719_468;
@@ -94,6 +106,9 @@ mod tests {
     #[test]
     fn formats_dates() {
         assert_eq!(iso8601(0), "1970-01-01T00:00:00Z");
+        assert_eq!(jst(0), "1970-01-01T09:00:00+09:00");
+        assert_eq!(jst(FIXED - 1), "2024-01-01T08:59:59+09:00");
+        assert_eq!(parse_rfc3339(&jst(FIXED)), Some(FIXED));
         assert_eq!(iso8601(FIXED), "2024-01-01T00:00:00Z");
         assert_eq!(iso8601(951_782_400 + 3661), "2000-02-29T01:01:01Z");
         assert_eq!(parse_rfc3339("2000-02-29T01:01:01Z"), Some(951_782_400 + 3661));

@@ -886,3 +886,25 @@ fn a_folder_without_reports_is_no_result() {
     assert!(stderr.contains("no report was found in"), "{stderr}");
     assert!(!html.exists(), "no page for nothing");
 }
+
+#[test]
+fn a_ledger_row_needs_two_named_people() {
+    let desk = Desk::new();
+    let t01 = Terminal::new("T01");
+    let files = t01.chain(&desk.reports(), 1, &[]);
+    for (operator, approver, expected) in [
+        ("山田", "山田", "山田 is both the operator and the approver"),
+        (" ", "佐藤", "give both --operator (who does it) and --approver"),
+    ] {
+        let (code, _, stderr) = common::outcome(
+            tanmatsu()
+                .args(["ledger", "enrol"])
+                .arg(&files[0])
+                .args(["--operator", operator, "--approver", approver, "--ledger"])
+                .arg(desk.ledger()),
+        );
+        assert_ne!(code, 0);
+        assert!(stderr.contains(expected), "{stderr}");
+        assert!(!desk.ledger().exists());
+    }
+}

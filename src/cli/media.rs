@@ -217,12 +217,8 @@ pub(super) fn run_ledger(command: LedgerCommand) -> i32 {
                     );
                 }
             };
-            let entry = ledger::NewEntry {
-                time: crate::timestamp::iso8601(crate::stick::now()),
-                operator,
-                approver,
-                ..enrolment
-            };
+            let entry =
+                ledger::NewEntry { time: crate::timestamp::jst(crate::stick::now()), operator, approver, ..enrolment };
             match ledger::enrol(&path, entry, replace) {
                 Ok(entry) => {
                     let enrolled = msg!(
@@ -252,7 +248,7 @@ pub(super) fn run_ledger(command: LedgerCommand) -> i32 {
                 Retirement::Destroyed => "retire:destroyed",
             };
             let entry = ledger::NewEntry {
-                time: crate::timestamp::iso8601(crate::stick::now()),
+                time: crate::timestamp::jst(crate::stick::now()),
                 action: action.into(),
                 operator,
                 approver,
@@ -304,7 +300,7 @@ pub(super) fn run_report(path: &Path, outputs: ReportOutputs, ledger: &Path, exc
         print!("{}", crate::escape::console(&crate::report::render_text(&fleet)));
     }
     if let Some(html_path) = outputs.html {
-        let generated = crate::timestamp::iso8601(crate::stick::now());
+        let generated = crate::timestamp::jst(crate::stick::now());
         let written = crate::report::render_html(&fleet, &generated)
             .map_err(|err| err.to_string())
             .and_then(|page| write_atomically(html_path, page.as_bytes(), None).map_err(|err| os_error(&err)));

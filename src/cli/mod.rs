@@ -238,11 +238,36 @@ struct Passwords {
     ledger: LedgerFile,
 }
 
+impl Signatures {
+    /// Two people, both named (desk review F6): the ledger records who did it and who approved it, and one person
+    /// cannot approve their own work.
+    fn check(&self) -> Result<(), crate::i18n::Message> {
+        let (operator, approver) = (self.operator.trim(), self.approver.trim());
+        if operator.is_empty() || approver.is_empty() {
+            return Err(msg!("cli.signatures.empty"));
+        }
+        if operator == approver {
+            return Err(msg!("cli.signatures.same", name = operator));
+        }
+        Ok(())
+    }
+}
+
 #[derive(Args)]
 struct LedgerFile {
     /// The media ledger (CSV)
     #[arg(long = "ledger", value_name = "FILE", default_value = "media-ledger.csv")]
     path: PathBuf,
+}
+
+impl LedgerCommand {
+    /// Who signs the row the command adds, if it adds one.
+    fn signatures(&self) -> Option<&Signatures> {
+        match self {
+            LedgerCommand::Enrol { signed, .. } | LedgerCommand::Retire { signed, .. } => Some(signed),
+            _ => None,
+        }
+    }
 }
 
 #[derive(Subcommand)]
@@ -356,6 +381,9 @@ pub fn run() -> i32 {
         Command::Verify { path, sha256, json } => run_verify(&path, sha256.as_deref(), json),
         Command::Devices { json } => run_devices(json),
         Command::Write { image, device, signed, ledger, yes, allow_fixed_disk, max_size } => {
+            if let Err(reason) = signed.check() {
+                return failed(EXIT_VIOLATION, reason);
+            }
             let request = WriteRequest {
                 image: &image,
                 device: &device,
@@ -367,7 +395,12 @@ pub fn run() -> i32 {
             };
             run_write(&request, yes)
         }
-        Command::Ledger(command) => run_ledger(command),
+        Command::Ledger(command) => {
+            if let Some(Err(reason)) = command.signatures().map(Signatures::check) {
+                return failed(EXIT_VIOLATION, reason);
+            }
+            run_ledger(command)
+        }
         Command::Report { reports, html, json, csv, ledger, exceptions } => run_report(
             &reports,
             ReportOutputs { html: html.as_deref(), csv: csv.as_deref(), json },
