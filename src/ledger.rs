@@ -133,12 +133,43 @@ pub enum LedgerError {
     Unwritable { path: String, reason: String },
     #[error("{}", crate::msg!("ledger.altered", path = .path, problems = .problems.join("; ")))]
     Altered { path: String, problems: Vec<String> },
+    #[error("{}", crate::msg!("ledger.missing", path = .path, near = .near))]
+    Missing { path: String, near: String },
+    #[error("{}", crate::msg!("ledger.exists", path = .0))]
+    Exists(String),
+    #[error("{}", crate::msg!("ledger.not-utf8", path = .0))]
+    NotUtf8(String),
     #[error("{}", crate::msg!("ledger.unknown-serial", serial = .0))]
     UnknownSerial(String),
     #[error("{}", crate::msg!("ledger.key-enrolled", key = .key, terminal = .terminal, seq = .seq))]
     KeyEnrolled { key: String, terminal: String, seq: u64 },
     #[error("{}", crate::msg!("ledger.machine-enrolled", uuid = .uuid, serial = .serial, terminal = .terminal, seq = .seq))]
     MachineEnrolled { uuid: String, serial: String, terminal: String, seq: u64 },
+}
+
+/// Whether a row may go to `path`: the ledger is there, or a new one was asked for and nothing is there yet
+/// (desk review F6: `媒体管理薄.csv` for `媒体管理簿.csv` must not quietly start a second chain).
+pub fn expect(path: &Path, new_ledger: bool) -> Result<(), LedgerError> {
+    match (path.exists(), new_ledger) {
+        (true, true) => Err(LedgerError::Exists(path.display().to_string())),
+        (false, false) => Err(missing(path)),
+        _ => Ok(()),
+    }
+}
+
+/// A ledger that is not at `path`, with the file of a close name beside it if there is one.
+fn missing(path: &Path) -> LedgerError {
+    let near =
+        crate::suggest::nearby_file(path).map(|name| crate::t!("ledger.missing-near", name = name)).unwrap_or_default();
+    LedgerError::Missing { path: path.display().to_string(), near }
+}
+
+/// Reads a ledger that must be there (list, verify): a missing one is an error, not an empty ledger.
+pub fn read_existing(path: &Path) -> Result<Vec<Entry>, LedgerError> {
+    if !path.exists() {
+        return Err(missing(path));
+    }
+    read(path)
 }
 
 /// Reads the ledger; a file that does not exist is an empty ledger.
@@ -150,6 +181,10 @@ pub fn read(path: &Path) -> Result<Vec<Entry>, LedgerError> {
         Err(err) => return Err(unreadable(os_error(&err))),
     };
     let text = bytes.strip_prefix(b"\xEF\xBB\xBF".as_slice()).unwrap_or(&bytes);
+    // Excel's "CSV" save writes Shift_JIS (CP932): the bytes are then no UTF-8, and the hashes no longer hold.
+    if std::str::from_utf8(text).is_err() {
+        return Err(LedgerError::NotUtf8(path.display().to_string()));
+    }
     csv::Reader::from_reader(text)
         .deserialize()
         .collect::<Result<Vec<Entry>, _>>()

@@ -23,7 +23,7 @@ pub fn file_error(path: &std::path::Path, err: &std::io::Error) -> String {
 
 /// The file beside `path` whose name is the same but for case, a plausible misspelling, or one that keeps the start
 /// and the end of the name (a shortened copy of a long download name); only when exactly one fits.
-fn nearby_file(path: &std::path::Path) -> Option<String> {
+pub(crate) fn nearby_file(path: &std::path::Path) -> Option<String> {
     let wanted = path.file_name()?.to_str()?;
     let folder = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(std::path::Path::new("."));
     let names: Vec<String> = std::fs::read_dir(folder)

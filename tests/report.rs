@@ -191,14 +191,18 @@ fn sha256sum(file: &Path) -> String {
     run_ok("sha256sum", &[&file.display().to_string()]).split_whitespace().next().unwrap().to_string()
 }
 
+/// Enrols the key of `report` in `ledger`, starting the ledger when it is not there yet.
 fn enrol(report: &Path, ledger: &Path) -> (i32, String, String) {
-    common::outcome(
-        tanmatsu()
-            .args(["ledger", "enrol"])
-            .arg(report)
-            .args(["--operator", "山田", "--approver", "佐藤", "--ledger"])
-            .arg(ledger),
-    )
+    let mut command = tanmatsu();
+    command
+        .args(["ledger", "enrol"])
+        .arg(report)
+        .args(["--operator", "山田", "--approver", "佐藤", "--ledger"])
+        .arg(ledger);
+    if !ledger.exists() {
+        command.arg("--new-ledger");
+    }
+    common::outcome(&mut command)
 }
 
 fn report_command(path: &Path, ledger: &Path, extra: &[&str]) -> (i32, String, String) {
@@ -900,7 +904,7 @@ fn a_ledger_row_needs_two_named_people() {
             tanmatsu()
                 .args(["ledger", "enrol"])
                 .arg(&files[0])
-                .args(["--operator", operator, "--approver", approver, "--ledger"])
+                .args(["--operator", operator, "--approver", approver, "--new-ledger", "--ledger"])
                 .arg(desk.ledger()),
         );
         assert_ne!(code, 0);

@@ -48,16 +48,19 @@ fn write_puts_the_image_on_a_loop_device_and_records_it() {
     let device = Loop::attach(&backing);
     let ledger_path = scratch.path("ledger.csv");
     let write = |extra: &[&str]| {
-        tanmatsu()
+        let mut command = tanmatsu();
+        command
             .arg("write")
             .arg(&image)
             .arg("--device")
             .arg(&device.device)
             .args(["--operator", "山田", "--approver", "佐藤", "--yes", "--ledger"])
             .arg(&ledger_path)
-            .args(extra)
-            .output()
-            .unwrap()
+            .args(extra);
+        if !ledger_path.exists() {
+            command.arg("--new-ledger");
+        }
+        command.output().unwrap()
     };
 
     let refused = write(&[]);
@@ -167,6 +170,7 @@ fn a_bad_ledger_stops_write_before_the_stick() {
             ])
             .arg("--ledger")
             .arg(&ledger_path)
+            .args(if ledger_path.exists() { &[][..] } else { &["--new-ledger"][..] })
             .output()
             .unwrap();
         let stderr = String::from_utf8_lossy(&output.stderr);
@@ -247,4 +251,54 @@ fn retiring_records_medium_disposal_and_cells_never_become_formulas() {
         .unwrap();
     assert_eq!(unknown.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&unknown.stderr).contains("no stick with the serial `ZZZ`"));
+}
+
+/// Desk review F6: a misspelt ledger name never starts a second chain, `verify` and `list` of a ledger that is not
+/// there say so, and a ledger Excel saved as Shift_JIS is refused with how to keep it.
+#[test]
+fn a_ledger_that_is_not_there_or_was_resaved_by_excel_is_named_not_taken_for_empty() {
+    let dir = tempfile::tempdir().unwrap();
+    let ledger_path = dir.path().join("媒体管理簿.csv");
+    ledger::append(&ledger_path, entry("AAA111", "x")).unwrap();
+    let misspelt = dir.path().join("媒体管理薄.csv");
+    for args in [&["ledger", "verify"][..], &["ledger", "list"][..]] {
+        let output = tanmatsu().args(args).arg("--ledger").arg(&misspelt).output().unwrap();
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(2), "{args:?}: {stderr}");
+        assert!(
+            stderr.contains("there is no media ledger") && stderr.contains("did you mean `媒体管理簿.csv`"),
+            "{stderr}"
+        );
+    }
+    let retire = tanmatsu()
+        .args(["ledger", "retire", "AAA111", "--how", "wiped", "--operator", "a", "--approver", "b", "--ledger"])
+        .arg(&misspelt)
+        .output()
+        .unwrap();
+    assert_ne!(retire.status.code(), Some(0));
+    assert!(!misspelt.exists(), "no second ledger");
+    let again = tanmatsu()
+        .args(["ledger", "retire", "AAA111", "--how", "wiped", "--operator", "a", "--approver", "b", "--new-ledger"])
+        .arg("--ledger")
+        .arg(&ledger_path)
+        .output()
+        .unwrap();
+    assert!(
+        String::from_utf8_lossy(&again.stderr).contains("is already there"),
+        "{}",
+        String::from_utf8_lossy(&again.stderr)
+    );
+
+    // Excel's CSV save: Shift_JIS, without the byte-order mark. `iconv` is the oracle for the encoding.
+    let sjis = dir.path().join("excel.csv");
+    let converted = std::process::Command::new("iconv")
+        .args(["-c", "-f", "UTF-8", "-t", "CP932"])
+        .stdin(std::fs::File::open(&ledger_path).unwrap())
+        .output()
+        .unwrap();
+    std::fs::write(&sjis, &converted.stdout).unwrap();
+    let output = tanmatsu().args(["ledger", "verify", "--ledger"]).arg(&sjis).output().unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_ne!(output.status.code(), Some(0));
+    assert!(stderr.contains("is not UTF-8: Excel changes the encoding"), "{stderr}");
 }

@@ -165,7 +165,7 @@ fn write_progress(total: u64) -> indicatif::ProgressBar {
 pub(super) fn run_ledger(command: LedgerCommand) -> i32 {
     use crate::ledger;
     match command {
-        LedgerCommand::List { ledger: LedgerFile { path } } => match ledger::read(&path) {
+        LedgerCommand::List { ledger: LedgerFile { path } } => match ledger::read_existing(&path) {
             Ok(entries) => {
                 for e in &entries {
                     let line = msg!(
@@ -185,7 +185,7 @@ pub(super) fn run_ledger(command: LedgerCommand) -> i32 {
             }
             Err(err) => failed(EXIT_UNREADABLE, err),
         },
-        LedgerCommand::Verify { ledger: LedgerFile { path } } => match ledger::read(&path) {
+        LedgerCommand::Verify { ledger: LedgerFile { path } } => match ledger::read_existing(&path) {
             Ok(entries) => {
                 let problems = ledger::check(&entries);
                 for problem in &problems {
@@ -205,7 +205,7 @@ pub(super) fn run_ledger(command: LedgerCommand) -> i32 {
         LedgerCommand::Enrol {
             report,
             replace,
-            signed: Signatures { operator, approver },
+            signed: Signatures { operator, approver, .. },
             ledger: LedgerFile { path },
         } => {
             let enrolment = match crate::report::enrolment(&report) {
@@ -240,7 +240,7 @@ pub(super) fn run_ledger(command: LedgerCommand) -> i32 {
         LedgerCommand::Retire {
             serial,
             how,
-            signed: Signatures { operator, approver },
+            signed: Signatures { operator, approver, .. },
             ledger: LedgerFile { path },
         } => {
             let action = match how {

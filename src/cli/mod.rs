@@ -225,6 +225,10 @@ struct Signatures {
     /// Who approved it (recorded in the media ledger)
     #[arg(long)]
     approver: String,
+    /// Start a new media ledger at --ledger, which must not exist yet. Without it a ledger that is not there is
+    /// refused, so that a misspelt name never starts a second ledger
+    #[arg(long)]
+    new_ledger: bool,
 }
 
 /// Whether passwords may be generated anew for a profile whose secrets file lacks them.
@@ -241,13 +245,14 @@ struct Passwords {
 impl Signatures {
     /// Two people, both named (desk review F6): the ledger records who did it and who approved it, and one person
     /// cannot approve their own work.
-    fn check(&self) -> Result<(), crate::i18n::Message> {
+    fn check(&self, ledger: &std::path::Path) -> Result<(), String> {
+        crate::ledger::expect(ledger, self.new_ledger).map_err(|err| err.to_string())?;
         let (operator, approver) = (self.operator.trim(), self.approver.trim());
         if operator.is_empty() || approver.is_empty() {
-            return Err(msg!("cli.signatures.empty"));
+            return Err(msg!("cli.signatures.empty").to_string());
         }
         if operator == approver {
-            return Err(msg!("cli.signatures.same", name = operator));
+            return Err(msg!("cli.signatures.same", name = operator).to_string());
         }
         Ok(())
     }
@@ -261,10 +266,12 @@ struct LedgerFile {
 }
 
 impl LedgerCommand {
-    /// Who signs the row the command adds, if it adds one.
-    fn signatures(&self) -> Option<&Signatures> {
+    /// Who signs the row the command adds, and to which ledger, if it adds one.
+    fn signatures(&self) -> Option<(&Signatures, &std::path::Path)> {
         match self {
-            LedgerCommand::Enrol { signed, .. } | LedgerCommand::Retire { signed, .. } => Some(signed),
+            LedgerCommand::Enrol { signed, ledger, .. } | LedgerCommand::Retire { signed, ledger, .. } => {
+                Some((signed, &ledger.path))
+            }
             _ => None,
         }
     }
@@ -381,7 +388,7 @@ pub fn run() -> i32 {
         Command::Verify { path, sha256, json } => run_verify(&path, sha256.as_deref(), json),
         Command::Devices { json } => run_devices(json),
         Command::Write { image, device, signed, ledger, yes, allow_fixed_disk, max_size } => {
-            if let Err(reason) = signed.check() {
+            if let Err(reason) = signed.check(&ledger.path) {
                 return failed(EXIT_VIOLATION, reason);
             }
             let request = WriteRequest {
@@ -396,7 +403,7 @@ pub fn run() -> i32 {
             run_write(&request, yes)
         }
         Command::Ledger(command) => {
-            if let Some(Err(reason)) = command.signatures().map(Signatures::check) {
+            if let Some(Err(reason)) = command.signatures().map(|(signed, ledger)| signed.check(ledger)) {
                 return failed(EXIT_VIOLATION, reason);
             }
             run_ledger(command)
