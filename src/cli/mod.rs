@@ -87,7 +87,7 @@ enum Command {
         /// The image file to write
         #[arg(short, long, value_name = "IMAGE")]
         output: PathBuf,
-        /// The image's size, such as 8G or 512M (default: the contents plus room, rounded)
+        /// The image's size: 8GB is decimal, as sticks are sold (8 × 10⁹ bytes); 8GiB or 8G is binary (default: the contents plus room, rounded)
         #[arg(long, value_parser = parse_size)]
         size: Option<u64>,
         /// Windows installation media (an ISO or an extracted folder) to put on the stick beside tanmatsu's files,

@@ -104,26 +104,33 @@ pub(super) fn run_build(path: &Path, output: &Path, options: &BuildOptions, json
 }
 
 /// `8G`, `512M`, `1.5G` (binary units, with or without `iB`), or plain bytes.
+/// A size as people write it: `8GB` is decimal, as sticks are sold (8 × 10⁹ bytes, desk review F9); `8GiB` and the
+/// short `8G` are binary (8 × 2³⁰); a bare number is bytes. K, M, G and T.
 pub(super) fn parse_size(text: &str) -> Result<u64, String> {
     let upper = text.trim().to_ascii_uppercase();
-    let number = upper.trim_end_matches("IB").trim_end_matches('B');
+    let (number, decimal) = match (upper.strip_suffix("IB"), upper.strip_suffix('B')) {
+        (Some(number), _) => (number, false),
+        (None, Some(number)) => (number, true),
+        (None, None) => (upper.as_str(), false),
+    };
     let (digits, unit) = match number.char_indices().last() {
         Some((i, c)) if c.is_ascii_alphabetic() => (&number[..i], c),
         _ => (number, ' '),
     };
-    let shift = match unit {
+    let power = match unit {
         ' ' => 0,
-        'K' => 10,
-        'M' => 20,
-        'G' => 30,
-        'T' => 40,
+        'K' => 1,
+        'M' => 2,
+        'G' => 3,
+        'T' => 4,
         _ => return Err(t!("cli.size.unknown-unit", text = text)),
     };
     let value: f64 = digits.parse().map_err(|_| t!("cli.size.not-a-size", text = text))?;
     if value <= 0.0 {
         return Err(t!("cli.size.not-positive", text = text));
     }
-    Ok((value * (1u64 << shift) as f64) as u64)
+    let base: f64 = if decimal { 1000.0 } else { 1024.0 };
+    Ok((value * base.powi(power)) as u64)
 }
 
 pub(super) fn run_templates_list(dir: PathBuf, json: bool) -> i32 {
@@ -181,5 +188,23 @@ pub(super) fn run_init(path: &Path, kind: Kind, force: bool) -> i32 {
             EXIT_OK
         }
         Err(err) => failed(EXIT_VIOLATION, msg!("cli.cannot-write", path = path.display(), reason = os_error(&err))),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_size;
+
+    #[test]
+    fn sizes_are_decimal_with_b_and_binary_with_ib_or_the_letter_alone() {
+        assert_eq!(parse_size("8GB"), Ok(8_000_000_000));
+        assert_eq!(parse_size("8gb"), Ok(8_000_000_000));
+        assert_eq!(parse_size("8GiB"), Ok(8 << 30));
+        assert_eq!(parse_size("8G"), Ok(8 << 30));
+        assert_eq!(parse_size("4000M"), Ok(4000 << 20));
+        assert_eq!(parse_size("1.5TB"), Ok(1_500_000_000_000));
+        assert_eq!(parse_size("512"), Ok(512));
+        assert_eq!(parse_size("512B"), Ok(512));
+        assert!(parse_size("8XB").is_err() && parse_size("0G").is_err() && parse_size("G").is_err());
     }
 }
