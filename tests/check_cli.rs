@@ -381,3 +381,16 @@ fn a_missing_payload_gets_the_file_of_a_close_name_beside_it() {
         scratch.edited_profile("kenpo-kumiai", wrong, "payload/AcroRdrDCx642500120432_ja_JP.exe");
     }
 }
+
+/// Desk review F8: the declared Windows and the image to install must be the same Windows.
+#[test]
+fn an_image_of_another_windows_than_declared_is_an_error() {
+    let scratch = common::Scratch::new();
+    let profile = scratch.edited_profile("kenpo-kumiai", "windows = \"11-pro\"", "windows = \"10-pro\"");
+    let (code, stdout, _) = common::check(&profile, &[]);
+    assert_eq!(code, 1, "{stdout}");
+    assert!(
+        stdout.contains("the image `Windows 11 Pro` is another Windows than `windows` says (Windows 10 Pro)"),
+        "{stdout}"
+    );
+}

@@ -33,6 +33,21 @@ pub fn check(loaded: &LoadedProfile, context: &Context, findings: &mut Vec<Diagn
                 .help(msg!("check.windows-10-unsupported.help")),
         );
     }
+    // `windows = "10-pro"` with the image "Windows 11 Pro" would install Windows 11 while every check and the
+    // report believe Windows 10 (desk review F8).
+    if let Some(named) = windows_version_of(&profile.terminal.image)
+        && Some(named) != windows_version_of(edition.display_name())
+    {
+        findings.push(
+            Diagnostic::error(msg!(
+                "check.image-version",
+                image = &profile.terminal.image,
+                windows = edition.display_name()
+            ))
+            .item("SW-1")
+            .field("terminal.image"),
+        );
+    }
     if let Some(problem) = image_problem(&profile.terminal.image) {
         findings.push(Diagnostic::error(problem).item("SW-1").field("terminal.image").help(msg!("check.image.help")));
     }
@@ -55,6 +70,13 @@ pub fn check(loaded: &LoadedProfile, context: &Context, findings: &mut Vec<Diagn
     if let Err(err) = library.resolve(&profile.template).and_then(|set| Engine::new(&set).map(drop)) {
         findings.push(Diagnostic::error(err.message()).field("template"));
     }
+}
+
+/// The Windows version an image or edition name states: `Windows 11 Pro` → 11.
+fn windows_version_of(name: &str) -> Option<u32> {
+    let name = name.trim();
+    name.get(..8).filter(|start| start.eq_ignore_ascii_case("windows "))?;
+    name[8..].split_whitespace().next()?.parse().ok()
 }
 
 /// The profile's image must be one of the media's, and a Pro one: "Windows 11 Pro" against a Home-only ISO is a
