@@ -122,7 +122,17 @@ fn the_wrong_image_name_lists_the_available_ones() {
         stdout.contains("error[SW-1]: the Windows media's sources/install.wim has no image `Windows 11 Pro`"),
         "{stdout}"
     );
-    assert!(stdout.contains("it has: `Windows 11 Home` (1), `Windows 11 Home N` (2)"), "{stdout}");
+    assert!(
+        stdout.contains("these media hold no Pro edition (`Windows 11 Home` (1), `Windows 11 Home N` (2)): use Microsoft's Japanese Windows ISO"),
+        "{stdout}"
+    );
+
+    // The right image in another case: Setup would not find it.
+    let (_, iso) = windows_media(&scratch, &["Windows 11 Home", "Windows 11 Pro"]);
+    let profile = scratch.edited_profile("kenpo-kumiai", "image = \"Windows 11 Pro\"", "image = \"Windows 11 pro\"");
+    let (code, stdout, _) = common::check(&profile, &["--windows-media", iso.to_str().unwrap()]);
+    assert_eq!(code, 1, "{stdout}");
+    assert!(stdout.contains("case included: write `Windows 11 Pro`"), "{stdout}");
 }
 
 #[test]

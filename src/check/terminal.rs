@@ -89,10 +89,15 @@ fn check_windows_media(media: &std::path::Path, image: &str, findings: &mut Vec<
         Ok((path, images)) => match images.iter().find(|i| i.name == image) {
             None => {
                 let available: Vec<String> = images.iter().map(|i| format!("`{}` ({})", i.name, i.index)).collect();
-                Some(
-                    Diagnostic::error(msg!("check.media.no-image", path = path, image = image))
-                        .help(msg!("check.media.images", images = available.join(", "))),
-                )
+                // Setup matches the name exactly: the same name in another case is not found (desk review F8).
+                let help = if let Some(same) = images.iter().find(|i| i.name.eq_ignore_ascii_case(image)) {
+                    msg!("check.media.image-case", name = &same.name)
+                } else if !images.iter().any(|i| i.name.to_ascii_lowercase().split_whitespace().any(|w| w == "pro")) {
+                    msg!("check.media.no-pro", images = available.join(", "))
+                } else {
+                    msg!("check.media.images", images = available.join(", "))
+                };
+                Some(Diagnostic::error(msg!("check.media.no-image", path = path, image = image)).help(help))
             }
             Some(found) => media_image_problem(found),
         },
