@@ -244,3 +244,13 @@ fn an_answer_file_setting_given_twice_is_refused() {
     assert!(stderr.contains("<CEIPEnabled> is given twice here"), "{stderr}");
     assert!(!scratch.path("media").exists(), "nothing is written");
 }
+
+/// Desk review F11: a folder given on the command line that is not there is an error, not a silent built-in list.
+#[test]
+fn templates_list_of_a_folder_that_is_not_there_says_so() {
+    let (code, stdout, stderr) =
+        common::outcome(common::tanmatsu().args(["templates", "list", "--dir", "/nonexistent/sets"]));
+    assert_eq!(code, 2, "{stdout}{stderr}");
+    assert!(stderr.contains("there is no folder `/nonexistent/sets` of template sets"), "{stderr}");
+    assert!(stdout.is_empty());
+}

@@ -207,9 +207,9 @@ enum Command {
 enum TemplatesCommand {
     /// List the built-in set and the organisation sets in a folder
     List {
-        /// The folder of organisation template sets
-        #[arg(long, value_name = "DIR", default_value = "templates")]
-        dir: PathBuf,
+        /// The folder of organisation template sets (default templates)
+        #[arg(long, value_name = "DIR")]
+        dir: Option<PathBuf>,
         /// Print the list as JSON
         #[arg(long)]
         json: bool,

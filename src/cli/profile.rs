@@ -133,8 +133,13 @@ pub(super) fn parse_size(text: &str) -> Result<u64, String> {
     Ok((value * base.powi(power)) as u64)
 }
 
-pub(super) fn run_templates_list(dir: PathBuf, json: bool) -> i32 {
-    match Library::new(vec![dir]).list() {
+/// Lists the sets: the built-in one and those in `dir` (default `templates`, which need not exist). A folder named on
+/// the command line must be there (desk review F11: a wrong path listed only the built-in set, silently).
+pub(super) fn run_templates_list(dir: Option<PathBuf>, json: bool) -> i32 {
+    if let Some(named) = dir.as_ref().filter(|d| !d.is_dir()) {
+        return failed(EXIT_UNREADABLE, msg!("cli.templates.no-folder", path = named.display()));
+    }
+    match Library::new(vec![dir.unwrap_or_else(|| PathBuf::from("templates"))]).list() {
         Ok(sets) if json => {
             println!("{}", serde_json::to_string_pretty(&sets).expect("the list serialises"));
             EXIT_OK
