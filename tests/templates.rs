@@ -254,3 +254,15 @@ fn templates_list_of_a_folder_that_is_not_there_says_so() {
     assert!(stderr.contains("there is no folder `/nonexistent/sets` of template sets"), "{stderr}");
     assert!(stdout.is_empty());
 }
+
+/// Desk review F11: a misspelt override (`specialise-extra`) would be an added partial that nothing includes, and
+/// the organisation's setting would silently be missing.
+#[test]
+fn a_partial_that_no_template_includes_is_refused_with_the_one_it_meant() {
+    let scratch = Scratch::new();
+    organisation_set(&scratch, "kumiai-a", 1, &[("partials/specialise-extra.hbs", "<!-- ours -->")]);
+    let (code, stderr) = render_with_set(&scratch, "kumiai-a@1");
+    assert_eq!(code, 1, "{stderr}");
+    assert!(stderr.contains("adds a partial that no template includes"), "{stderr}");
+    assert!(stderr.contains("did you mean `partials/specialize-extra.hbs`"), "{stderr}");
+}

@@ -99,13 +99,39 @@ impl TemplateSet {
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum TemplateError {
-    NotFound { wanted: String, available: Vec<String> },
-    VersionMismatch { name: String, path: String, found: u32, wanted: String },
-    BadManifest { path: String, reason: String },
+    NotFound {
+        wanted: String,
+        available: Vec<String>,
+    },
+    VersionMismatch {
+        name: String,
+        path: String,
+        found: u32,
+        wanted: String,
+    },
+    BadManifest {
+        path: String,
+        reason: String,
+    },
     Cycle(String, String),
-    OverridesNothing { path: String, base: String },
-    Unreadable { path: String, reason: String },
-    Template { origin: String, line: usize, message: Message },
+    OverridesNothing {
+        path: String,
+        base: String,
+    },
+    /// A partial the set adds that no template includes: a misspelt override, whose setting would silently be absent.
+    UnusedPartial {
+        path: String,
+        near: String,
+    },
+    Unreadable {
+        path: String,
+        reason: String,
+    },
+    Template {
+        origin: String,
+        line: usize,
+        message: Message,
+    },
     Render(Message),
 }
 
@@ -123,6 +149,7 @@ impl TemplateError {
             TemplateError::OverridesNothing { path, base } => {
                 msg!("template.overrides-nothing", path = path, base = base)
             }
+            TemplateError::UnusedPartial { path, near } => msg!("template.unused-partial", path = path, near = near),
             TemplateError::Unreadable { path, reason } => msg!("template.unreadable", path = path, reason = reason),
             TemplateError::Template { origin, line, message } => {
                 msg!("template.at-line", origin = origin, line = line, message = message)
@@ -228,13 +255,28 @@ impl Library {
         }
         let base_ref = manifest.extends.clone().unwrap_or(TemplateRef { name: builtin.name, version: builtin.version });
         let mut set = self.resolve_chain(&base_ref, seen)?;
+        let inherited: Vec<String> = set.files.keys().cloned().collect();
+        let mut added_partials = Vec::new();
         for (path, content) in read_set_files(&dir)? {
             let origin = dir.join(&path).display().to_string();
             if !set.files.contains_key(&path) && !path.starts_with("partials/") {
                 return Err(TemplateError::OverridesNothing { path: origin, base: base_ref.to_string() });
             }
+            if !set.files.contains_key(&path) {
+                added_partials.push((path.clone(), origin.clone()));
+            }
             set.files.insert(path.clone(), content);
             set.origins.insert(path, origin);
+        }
+        for (path, origin) in added_partials {
+            let name = path.trim_start_matches("partials/").trim_end_matches(".hbs");
+            if !set.files.values().any(|text| includes_partial(text, name)) {
+                let partials = inherited.iter().filter(|p| p.starts_with("partials/"));
+                let near = crate::suggest::did_you_mean(&path, partials.map(String::as_str))
+                    .map(|p| crate::t!("template.unused-partial.near", path = p))
+                    .unwrap_or_default();
+                return Err(TemplateError::UnusedPartial { path: origin, near });
+            }
         }
         set.lineage.insert(0, key);
         set.name = manifest.name;
@@ -315,4 +357,16 @@ fn builtin_set() -> TemplateSet {
         files,
         origins,
     }
+}
+
+/// Whether `text` includes the partial `name`: `{{> name}}` or the block form `{{#> name}}`, spaces and `~` allowed.
+fn includes_partial(text: &str, name: &str) -> bool {
+    text.match_indices(">").any(|(at, _)| {
+        let before = text[..at].trim_end_matches([' ', '#', '~']);
+        before.ends_with("{{")
+            && text[at + 1..]
+                .trim_start()
+                .strip_prefix(name)
+                .is_some_and(|rest| rest.starts_with(|c: char| c.is_whitespace() || c == '}' || c == '~'))
+    })
 }
