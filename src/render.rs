@@ -36,6 +36,8 @@ pub struct RenderOptions {
 pub enum RenderError {
     #[error("{}", msg!("render.not-compliant", path = .0.display()))]
     NotCompliant(PathBuf, Vec<Diagnostic>),
+    #[error("{}", msg!("render.template-set"))]
+    TemplateSet(Vec<Diagnostic>),
     #[error("{0}")]
     Template(#[from] crate::templates::TemplateError),
     #[error("{}", msg!("render.invalid-answer-file", count = .0.len()))]
@@ -55,6 +57,7 @@ impl RenderError {
     pub fn findings(&self) -> &[Diagnostic] {
         match self {
             RenderError::NotCompliant(_, findings)
+            | RenderError::TemplateSet(findings)
             | RenderError::InvalidAnswerFile(findings)
             | RenderError::InvalidScripts(findings)
             | RenderError::InvalidPolicy(findings) => findings,
@@ -132,7 +135,12 @@ pub fn prepare(loaded: &LoadedProfile, options: &RenderOptions) -> Result<Prepar
     let context = Context { windows_media: options.windows_media.clone(), ..Context::now(options.templates.clone()) };
     let report = check::check(loaded, &context);
     if !report.is_compliant() {
-        let errors = report.findings.into_iter().filter(|f| f.severity == crate::diagnostic::Severity::Error).collect();
+        let errors: Vec<Diagnostic> =
+            report.findings.into_iter().filter(|f| f.severity == crate::diagnostic::Severity::Error).collect();
+        // A template set that cannot be used is no fault of the profile (desk review F11).
+        if errors.iter().all(|e| e.field.as_deref() == Some("template")) {
+            return Err(RenderError::TemplateSet(errors));
+        }
         return Err(RenderError::NotCompliant(loaded.path.clone(), errors));
     }
     let mut warnings: Vec<Diagnostic> = report.findings;

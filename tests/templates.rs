@@ -265,4 +265,5 @@ fn a_partial_that_no_template_includes_is_refused_with_the_one_it_meant() {
     assert_eq!(code, 1, "{stderr}");
     assert!(stderr.contains("adds a partial that no template includes"), "{stderr}");
     assert!(stderr.contains("did you mean `partials/specialize-extra.hbs`"), "{stderr}");
+    assert!(stderr.contains("the profile's template set cannot be used (the profile itself is fine)"), "{stderr}");
 }
