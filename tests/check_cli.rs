@@ -394,3 +394,23 @@ fn an_image_of_another_windows_than_declared_is_an_error() {
         "{stdout}"
     );
 }
+
+/// Desk review F5: a Windows path or an instance ID between double quotes, and full-width punctuation, get what is
+/// wrong in the user's language and the line as it should be.
+#[test]
+fn windows_and_input_method_habits_get_the_corrected_line() {
+    let scratch = common::Scratch::new();
+    let profile =
+        scratch.edited_profile("kenpo-kumiai", "pfx = \"certs/CHUKAN-T01.pfx\"", "pfx = \"certs\\CHUKAN-T01.pfx\"");
+    let (code, _, stderr) = common::check(&profile, &[]);
+    assert_eq!(code, 2, "{stderr}");
+    assert!(stderr.contains("a backslash `\\` between double quotes starts an escape in TOML"), "{stderr}");
+    assert!(stderr.contains("write the line so: device = { pfx = 'certs\\CHUKAN-T01.pfx'"), "{stderr}");
+
+    let scratch = common::Scratch::new();
+    let profile = scratch.edited_profile("kenpo-kumiai", "hostname = \"CHUKAN-T01\"", "hostname ＝ ”CHUKAN-T01”");
+    let (code, _, stderr) = common::check(&profile, &[]);
+    assert_eq!(code, 2, "{stderr}");
+    assert!(stderr.contains("this line has full-width characters"), "{stderr}");
+    assert!(stderr.contains("write the line so: hostname = \"CHUKAN-T01\""), "{stderr}");
+}

@@ -124,9 +124,15 @@ fn check_schema_version(path: &Path, text: &str) -> Result<(), LoadError> {
 
 pub(crate) fn toml_error(path: &Path, text: &str, err: &toml::de::Error) -> LoadError {
     let detail = err.message().trim_end().to_string();
+    let location = err.span().map(|span| Location::at_offset(path, text, span.start));
+    // The traps of people used to Windows and Japanese input, recognised on the line itself, with the line as it
+    // should be (desk review F5).
+    if let Some((problem, corrected)) = location.as_ref().and_then(|l| windows_trap(&l.line_text, &detail)) {
+        let help = msg!("load.toml.corrected", line = corrected);
+        return Diagnostic::error(problem).at(location.expect("a trap is found on a line")).help(help).into();
+    }
     let mut diagnostic = Diagnostic::error(describe(&detail));
-    if let Some(span) = err.span() {
-        let mut location = Location::at_offset(path, text, span.start);
+    if let Some(mut location) = location {
         if detail.starts_with(&plain_text_refused().to_string()) {
             location.line_text.clear();
         }
@@ -136,6 +142,57 @@ pub(crate) fn toml_error(path: &Path, text: &str, err: &toml::de::Error) -> Load
         diagnostic = diagnostic.help(help);
     }
     diagnostic.into()
+}
+
+/// Full-width characters a Japanese input method types where TOML needs the ASCII ones, with them.
+const FULL_WIDTH: &[(char, char)] = &[
+    ('＝', '='),
+    ('＂', '"'),
+    ('“', '"'),
+    ('”', '"'),
+    ('’', '\''),
+    ('‘', '\''),
+    ('［', '['),
+    ('］', ']'),
+    ('｛', '{'),
+    ('｝', '}'),
+    ('，', ','),
+    ('\u{3000}', ' '),
+];
+
+/// A line that breaks TOML the way a Windows user's habits do: a backslash path or a pasted instance ID between
+/// double quotes (where `\` starts an escape), or full-width punctuation. The problem, and the line corrected.
+fn windows_trap(line: &str, detail: &str) -> Option<(Message, String)> {
+    let outside_strings: String = line.split('"').step_by(2).collect();
+    if FULL_WIDTH.iter().any(|(wide, _)| outside_strings.contains(*wide)) || line.trim_start().starts_with('＝') {
+        let corrected: String = line
+            .chars()
+            .map(|c| FULL_WIDTH.iter().find(|(wide, _)| *wide == c).map_or(c, |(_, ascii)| *ascii))
+            .collect();
+        return Some((msg!("load.toml.full-width"), corrected));
+    }
+    // Double-quoted strings that hold a backslash become literal strings, where a backslash is a backslash; only when
+    // the parser stopped at an escape, since `\n` is a fine escape elsewhere.
+    if !detail.contains("escape") {
+        return None;
+    }
+    let mut corrected = String::new();
+    let mut changed = false;
+    for (index, part) in line.split('"').enumerate() {
+        if index % 2 == 1 && part.contains('\\') && !part.contains('\'') {
+            corrected.push('\'');
+            corrected.push_str(part);
+            corrected.push('\'');
+            changed = true;
+        } else if index % 2 == 1 {
+            corrected.push('"');
+            corrected.push_str(part);
+            corrected.push('"');
+        } else {
+            corrected.push_str(part);
+        }
+    }
+    changed.then(|| (msg!("load.toml.backslash"), corrected))
 }
 
 /// serde's and the TOML parser's English description of a problem, as a message: the common shapes get their
